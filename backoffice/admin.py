@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from backoffice.models import JobRun, ManagerAssignment
+
+
+@admin.register(ManagerAssignment)
+class ManagerAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["pharmacy", "manager", "assigned_at"]
+    raw_id_fields = ["pharmacy", "manager"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ["pharmacy", "job", "period", "state", "attempts", "finished_at"]
+    list_filter = ["job", "state"]

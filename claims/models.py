@@ -1,0 +1,252 @@
+"""Payers (organisms), claims, payer returns and the import batches they came in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from pharmacies.models import Pharmacy
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class PayerKind(models.TextChoices):
+    AMO = "AMO", "AMO (obligatoire)"
+    AMC = "AMC", "AMC (complémentaire)"
+
+
+class Organism(models.Model):
+    """A payer. Shared reference data: not owned by a pharmacy."""
+
+    kind = models.CharField("type", max_length=3, choices=PayerKind.choices)
+    code = models.CharField("code", max_length=10, help_text="AMO : 9 chiffres ; AMC : 10 caractères")
+    name = models.CharField("nom", max_length=200, blank=True)
+    operator = models.CharField("opérateur", max_length=60, blank=True)
+    usual_delay_days = models.PositiveSmallIntegerField("délai habituel (jours)", default=4)
+
+    class Meta:
+        verbose_name = "organisme"
+        ordering = ["kind", "name", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="unique_organism_code_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.code} ({self.kind} {self.code})"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: its fingerprint, what it held, and what became of it."""
+
+    class Kind(models.TextChoices):
+        CLAIMS = "claims", "Factures"
+        RETURNS = "returns", "Retours"
+        BANK = "bank", "Relevé bancaire"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En analyse"
+        PREVIEW = "preview", "En attente de confirmation"
+        COMMITTED = "committed", "Importé"
+        FAILED = "failed", "Refusé"
+        CANCELLED = "cancelled", "Annulé"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="imports")
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    file_format = models.CharField("format", max_length=20, blank=True)
+    file_name = models.CharField("fichier", max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    counts = models.JSONField("comptes", default=dict, blank=True)
+    errors = models.JSONField("erreurs", default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["pharmacy", "-created_at"])]
+        constraints = [
+            # A file counts as imported once; a refused or cancelled one may come again.
+            models.UniqueConstraint(
+                fields=["pharmacy", "sha256"],
+                condition=models.Q(status="committed"),
+                name="unique_committed_file_per_pharmacy",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+
+class ClaimStatus(models.TextChoices):
+    TRANSMITTED = "transmitted", "Transmise"
+    PAID = "paid", "Payée"
+    PARTIAL = "partial", "Payée partiellement"
+    REJECTED = "rejected", "Rejetée"
+    UNPAID = "unpaid", "Impayée"
+    WRITTEN_OFF = "written_off", "Passée en perte"
+    REINVOICED = "reinvoiced", "Refacturée"
+
+
+OPEN_CLAIM_STATUSES = (
+    ClaimStatus.TRANSMITTED,
+    ClaimStatus.PARTIAL,
+    ClaimStatus.REJECTED,
+    ClaimStatus.UNPAID,
+)
+
+
+class Claim(models.Model):
+    """One invoice addressed to one payer: the receivable the pharmacy chases."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="claims")
+    invoice_number = models.CharField("n° de facture", max_length=9)
+    payer_kind = models.CharField("payeur", max_length=3, choices=PayerKind.choices)
+    organism = models.ForeignKey(
+        Organism, on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
+    lot_number = models.CharField("n° de lot", max_length=20, blank=True)
+    care_date = models.DateField("date de soins")
+    transmission_date = models.DateField("date de transmission")
+    patient_name = models.CharField("patient", max_length=200)
+    nir = models.CharField("NIR", max_length=13, blank=True)
+    nir_key = models.CharField("clé NIR", max_length=2, blank=True)
+    birth_rank = models.PositiveSmallIntegerField("rang de naissance", null=True, blank=True)
+    amount_claimed = models.DecimalField("montant demandé", **MONEY)
+    amount_paid = models.DecimalField("montant payé", default=0, **MONEY)
+    operator_code = models.CharField("opérateur", max_length=30)
+    prescriber_rpps = models.CharField("prescripteur (RPPS)", max_length=11, blank=True)
+    status = models.CharField(
+        "statut", max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.TRANSMITTED
+    )
+    last_return_date = models.DateField("dernier retour", null=True, blank=True)
+    paid_date = models.DateField("date de paiement", null=True, blank=True)
+    unpaid_since = models.DateField("impayée depuis", null=True, blank=True)
+    reinvoice_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reinvoiced_as",
+        db_index=False,
+        verbose_name="refacturation de",
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "facture"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "invoice_number", "payer_kind"],
+                name="unique_claim_per_invoice_and_payer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_claimed__gte=0), name="claim_amount_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pharmacy", "status", "transmission_date"]),
+            models.Index(fields=["pharmacy", "transmission_date"]),
+            models.Index(fields=["pharmacy", "organism", "status"]),
+            models.Index(fields=["pharmacy", "operator_code"]),
+            models.Index(fields=["pharmacy", "nir", "care_date"]),
+            models.Index(fields=["pharmacy", "reinvoice_of"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Facture {self.invoice_number} ({self.payer_kind})"
+
+    @property
+    def amount_outstanding(self):
+        return self.amount_claimed - self.amount_paid
+
+    @property
+    def nir_masked(self) -> str:
+        """NIR as lists show it: sex and birth year, the rest hidden."""
+        if not self.nir:
+            return ""
+        return f"{self.nir[:3]} •• •• ••• ••• ••"
+
+
+class ReturnStatus(models.TextChoices):
+    PAID = "PAYE", "Payé"
+    REJECTED = "REJETE", "Rejeté"
+    PARTIAL = "PARTIEL", "Payé partiellement"
+    RECOVERY = "INDU", "Indu (récupération)"
+
+
+class ReturnLine(models.Model):
+    """One outcome sent by a payer about one claim (NOEMIE-like return).
+
+    It may arrive before its claim: `claim` stays empty until matching finds it.
+    """
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="return_lines")
+    invoice_number = models.CharField("n° de facture", max_length=9)
+    payer_kind = models.CharField("payeur", max_length=3, choices=PayerKind.choices)
+    organism = models.ForeignKey(
+        Organism, on_delete=models.PROTECT, related_name="return_lines", db_index=False
+    )
+    status = models.CharField("statut", max_length=7, choices=ReturnStatus.choices)
+    amount_paid = models.DecimalField("montant payé", null=True, blank=True, **MONEY)
+    reject_code = models.CharField("code rejet", max_length=20, blank=True)
+    reject_label = models.CharField("libellé rejet", max_length=255, blank=True)
+    slip = models.ForeignKey(
+        "payments.PaymentSlip",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name="bordereau",
+        db_index=False,
+    )
+    payment_date = models.DateField("date de paiement", null=True, blank=True)
+    return_date = models.DateField("date du retour")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="return_lines",
+        db_index=False,
+    )
+    applied_at = models.DateTimeField("appliqué le", null=True, blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="return_lines",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ligne de retour"
+        verbose_name_plural = "lignes de retour"
+        constraints = [
+            # The natural key of a return: the same outcome imported twice is one row.
+            models.UniqueConstraint(
+                fields=[
+                    "pharmacy", "invoice_number", "payer_kind", "organism", "status",
+                    "return_date", "slip", "amount_paid",
+                ],
+                nulls_distinct=False,
+                name="unique_return_line",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["pharmacy", "invoice_number", "payer_kind"]),
+            models.Index(
+                fields=["pharmacy", "return_date"],
+                condition=models.Q(applied_at__isnull=True),
+                name="return_line_not_applied",
+            ),
+            models.Index(fields=["pharmacy", "slip"]),
+            models.Index(fields=["pharmacy", "claim"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Retour {self.get_status_display()} facture {self.invoice_number}"

@@ -1,0 +1,169 @@
+"""Payment slips (bordereaux), bank statements and the links between them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from claims.models import MONEY, ImportBatch, Organism
+from pharmacies.models import Pharmacy
+
+
+class PaymentSlip(models.Model):
+    """A bordereau: one payment of one payer, made of return lines, settled by a transfer."""
+
+    class Status(models.TextChoices):
+        UNMATCHED = "unmatched", "Non rapproché"
+        PARTIAL = "partial", "Partiellement rapproché"
+        MATCHED = "matched", "Rapproché"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="payment_slips")
+    organism = models.ForeignKey(
+        Organism, on_delete=models.PROTECT, related_name="payment_slips", db_index=False
+    )
+    reference = models.CharField("référence", max_length=40)
+    payment_date = models.DateField("date de paiement")
+    total = models.DecimalField("total", default=0, **MONEY)
+    line_count = models.PositiveIntegerField("lignes", default=0)
+    matched_amount = models.DecimalField("montant rapproché", default=0, **MONEY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_slips",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "bordereau"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "organism", "reference"], name="unique_slip_per_payer"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["pharmacy", "status", "payment_date"]),
+            models.Index(fields=["pharmacy", "organism", "payment_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Bordereau {self.reference}"
+
+
+class BankAccount(models.Model):
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="bank_accounts")
+    account_id = models.CharField("compte", max_length=64, help_text="IBAN ou banque/guichet/compte")
+    label = models.CharField("libellé", max_length=120, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        verbose_name = "compte bancaire"
+        constraints = [
+            models.UniqueConstraint(fields=["pharmacy", "account_id"], name="unique_bank_account")
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.account_id
+
+
+class BankStatement(models.Model):
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="bank_statements")
+    account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="statements", db_index=False
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_statements",
+        db_index=False,
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    opening_balance = models.DecimalField(null=True, blank=True, **MONEY)
+    closing_balance = models.DecimalField(null=True, blank=True, **MONEY)
+
+    class Meta:
+        verbose_name = "relevé bancaire"
+        indexes = [models.Index(fields=["pharmacy", "account", "end_date"])]
+
+
+class BankLine(models.Model):
+    """One movement on the bank account.
+
+    `natural_key` is the bank reference when the file gives one, else a digest of
+    (date, amount, label, position among identical lines): overlapping statements
+    never create a line twice.
+    """
+
+    class Status(models.TextChoices):
+        UNMATCHED = "unmatched", "Non rapprochée"
+        PARTIAL = "partial", "Partiellement rapprochée"
+        MATCHED = "matched", "Rapprochée"
+        IGNORED = "ignored", "Hors tiers-payant"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="bank_lines")
+    account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
+    statement = models.ForeignKey(
+        BankStatement, on_delete=models.PROTECT, null=True, blank=True, related_name="lines",
+        db_index=False,
+    )
+    natural_key = models.CharField(max_length=64)
+    booking_date = models.DateField("date d'opération")
+    value_date = models.DateField("date de valeur", null=True, blank=True)
+    amount = models.DecimalField("montant", **MONEY)
+    label = models.CharField("libellé", max_length=255)
+    bank_reference = models.CharField("référence bancaire", max_length=64, blank=True)
+    details = models.JSONField("compléments", default=dict, blank=True)
+    matched_amount = models.DecimalField("montant rapproché", default=0, **MONEY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ligne bancaire"
+        verbose_name_plural = "lignes bancaires"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "account", "natural_key"], name="unique_bank_line"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["pharmacy", "status", "booking_date"]),
+            models.Index(fields=["pharmacy", "booking_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.label} {self.amount}"
+
+
+class Reconciliation(models.Model):
+    """A link: part (or all) of a bank line pays part (or all) of a slip. Many-to-many."""
+
+    class Source(models.TextChoices):
+        AUTO = "auto", "Automatique"
+        MANUAL = "manual", "Manuel"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
+    slip = models.ForeignKey(
+        PaymentSlip, on_delete=models.PROTECT, related_name="reconciliations", db_index=False
+    )
+    bank_line = models.ForeignKey(
+        BankLine, on_delete=models.PROTECT, related_name="reconciliations", db_index=False
+    )
+    amount = models.DecimalField("montant", **MONEY)
+    source = models.CharField(max_length=6, choices=Source.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rapprochement"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "slip", "bank_line"], name="unique_reconciliation"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="reconciliation_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["pharmacy", "slip"]),
+            models.Index(fields=["pharmacy", "bank_line"]),
+        ]

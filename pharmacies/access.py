@@ -1,0 +1,78 @@
+"""The one access rule: the set of pharmacies a user may see.
+
+- pharmacy staff: their own pharmacy;
+- Backoffice manager: the delegated pharmacies assigned to them;
+- Backoffice supervisor: every delegated pharmacy.
+
+Every selector and service that reads or writes tenant data takes this set
+(`visible_pharmacies`) or filters through `scope`. Views load objects with
+`get_visible_or_404` / `pharmacy_or_404`: an object outside the set answers
+404, so a stranger cannot even learn that it exists.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from pharmacies.models import Pharmacy, User
+
+M = TypeVar("M", bound=Model)
+
+
+def visible_pharmacies(user: User) -> QuerySet[Pharmacy]:
+    if not (user.is_authenticated and user.is_active):
+        return Pharmacy.objects.none()
+    if user.kind == User.Kind.SUPERVISOR:
+        return Pharmacy.objects.delegated()
+    if user.kind == User.Kind.MANAGER:
+        return Pharmacy.objects.delegated().filter(manager_assignments__manager=user)
+    return Pharmacy.objects.filter(staff__user=user, staff__active=True)
+
+
+def scope(queryset: QuerySet[M], user: User) -> QuerySet[M]:
+    """Restrict a queryset of tenant-owned rows (with a `pharmacy` FK) to the user's set."""
+    return queryset.filter(pharmacy__in=visible_pharmacies(user))
+
+
+def pharmacy_or_404(user: User, pharmacy_id: int) -> Pharmacy:
+    try:
+        return visible_pharmacies(user).get(pk=pharmacy_id)
+    except Pharmacy.DoesNotExist:
+        raise Http404("Pharmacie introuvable")
+
+
+def get_visible_or_404(queryset: QuerySet[M], user: User, **lookup) -> M:
+    try:
+        return scope(queryset, user).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404("Introuvable")
+
+
+def pharmacy_view(view: Callable) -> Callable:
+    """For views under /pharmacies/<pharmacy_id>/: login required, and the
+    `pharmacy_id` argument replaced by the Pharmacy, or 404 if not visible."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, pharmacy_id: int, *args, **kwargs):
+        pharmacy = pharmacy_or_404(request.user, pharmacy_id)
+        return view(request, pharmacy, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_member_of(user: User, pharmacy: Pharmacy):
+    """The user's StaffMember row in this pharmacy, or None (Backoffice users)."""
+    if user.kind != User.Kind.PHARMACY:
+        return None
+    return pharmacy.staff.filter(user=user).first()
+
+
+def is_titulaire(user: User, pharmacy: Pharmacy) -> bool:
+    member = staff_member_of(user, pharmacy)
+    return member is not None and member.role == "titulaire"

@@ -1,0 +1,115 @@
+"""The tenant (pharmacy), the people, and who may see what."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from pharmacies.identifiers import finess_shape_is_valid
+
+
+def validate_finess(value: str) -> None:
+    if not finess_shape_is_valid(value):
+        raise ValidationError(
+            "Le numéro FINESS doit compter 9 caractères : le département (2 chiffres, 2A ou 2B) puis 7 chiffres."
+        )
+
+
+class DelegationMode(models.TextChoices):
+    NONE = "none", "Aucune délégation"
+    PARTIAL = "partial", "Délégation partielle"
+    TOTAL = "total", "Délégation totale"
+
+
+class PharmacyQuerySet(models.QuerySet):
+    def delegated(self) -> "PharmacyQuerySet":
+        return self.exclude(delegation_mode=DelegationMode.NONE)
+
+
+class Pharmacy(models.Model):
+    finess = models.CharField("FINESS", max_length=9, unique=True, validators=[validate_finess])
+    name = models.CharField("nom", max_length=200)
+    city = models.CharField("ville", max_length=120, blank=True)
+    delegation_mode = models.CharField(
+        "délégation", max_length=10, choices=DelegationMode.choices, default=DelegationMode.NONE
+    )
+    delegation_hours_per_month = models.PositiveSmallIntegerField(
+        "heures par mois (délégation partielle)", null=True, blank=True
+    )
+    delegation_start = models.DateField("début de la délégation", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PharmacyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "pharmacie"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(delegation_mode="partial")
+                | models.Q(delegation_hours_per_month__gt=0),
+                name="partial_delegation_has_hours",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.finess})"
+
+    @property
+    def departement(self) -> str:
+        return self.finess[:2]
+
+
+class User(AbstractUser):
+    """A person who logs in. `kind` decides which pharmacies the access rule opens."""
+
+    class Kind(models.TextChoices):
+        PHARMACY = "pharmacy", "Personnel de pharmacie"
+        MANAGER = "manager", "Gestionnaire Backoffice"
+        SUPERVISOR = "supervisor", "Superviseur Backoffice"
+
+    kind = models.CharField("profil", max_length=12, choices=Kind.choices, default=Kind.PHARMACY)
+
+    class Meta:
+        verbose_name = "utilisateur"
+
+    @property
+    def is_backoffice(self) -> bool:
+        return self.kind in {self.Kind.MANAGER, self.Kind.SUPERVISOR}
+
+
+class StaffRole(models.TextChoices):
+    TITULAIRE = "titulaire", "Titulaire"
+    ADJOINT = "adjoint", "Pharmacien adjoint"
+    PREPARATEUR = "preparateur", "Préparateur"
+
+
+class StaffMember(models.Model):
+    """Someone who works at the counter; `operator_code` is what the LGO writes on claims.
+
+    A staff member may have no login (the claims still name them).
+    """
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="staff_member"
+    )
+    first_name = models.CharField("prénom", max_length=80)
+    last_name = models.CharField("nom", max_length=80)
+    role = models.CharField("rôle", max_length=12, choices=StaffRole.choices)
+    operator_code = models.CharField("code opérateur", max_length=30)
+    active = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "membre du personnel"
+        verbose_name_plural = "personnel"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "operator_code"], name="unique_operator_code_per_pharmacy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.operator_code})"

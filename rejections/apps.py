@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RejectionsConfig(AppConfig):
+    name = "rejections"
+    verbose_name = "Rejets"

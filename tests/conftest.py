@@ -1,0 +1,92 @@
+"""The personas every view test uses (as healthchecks does in hc/test.py).
+
+- `titulaire_a`: the owner pharmacist of pharmacy A (delegated, total);
+- `preparateur_a`: counter staff of pharmacy A;
+- `manager_a`: the Backoffice manager A is delegated to (also handles B);
+- `manager_c`: a manager of another pharmacy (C), who must never see A;
+- `supervisor`: sees every delegated pharmacy;
+- `pharmacy_a`, `pharmacy_b`, `pharmacy_c`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pharmacies.models import DelegationMode, StaffRole, User
+from tests.factories import (
+    TEST_PASSWORD,
+    ManagerAssignmentFactory,
+    PharmacyFactory,
+    StaffMemberFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def pharmacy_a(db):
+    return PharmacyFactory(name="Pharmacie A", delegation_mode=DelegationMode.TOTAL)
+
+
+@pytest.fixture
+def pharmacy_b(db):
+    return PharmacyFactory(
+        name="Pharmacie B", delegation_mode=DelegationMode.PARTIAL, delegation_hours_per_month=10
+    )
+
+
+@pytest.fixture
+def pharmacy_c(db):
+    return PharmacyFactory(name="Pharmacie C", delegation_mode=DelegationMode.TOTAL)
+
+
+@pytest.fixture
+def titulaire_a(pharmacy_a):
+    return StaffMemberFactory(
+        pharmacy=pharmacy_a, role=StaffRole.TITULAIRE, user__username="titulaire_a"
+    ).user
+
+
+@pytest.fixture
+def preparateur_a(pharmacy_a):
+    return StaffMemberFactory(
+        pharmacy=pharmacy_a, role=StaffRole.PREPARATEUR, user__username="preparateur_a"
+    ).user
+
+
+@pytest.fixture
+def manager_a(pharmacy_a, pharmacy_b):
+    manager = UserFactory(username="manager_a", kind=User.Kind.MANAGER)
+    ManagerAssignmentFactory(pharmacy=pharmacy_a, manager=manager)
+    ManagerAssignmentFactory(pharmacy=pharmacy_b, manager=manager)
+    return manager
+
+
+@pytest.fixture
+def manager_c(pharmacy_c):
+    manager = UserFactory(username="manager_c", kind=User.Kind.MANAGER)
+    ManagerAssignmentFactory(pharmacy=pharmacy_c, manager=manager)
+    return manager
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(
+        username="superviseur", kind=User.Kind.SUPERVISOR, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def login(client):
+    """`login(user)` logs the test client in as that persona and returns it."""
+
+    def _login(user):
+        assert client.login(username=user.username, password=TEST_PASSWORD)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 at full strength makes each login cost ~0.3 s: tests use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
