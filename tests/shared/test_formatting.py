@@ -1,0 +1,29 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.template import Context, Template
+
+from backoffice.templatetags.formatting import format_euros
+from reports.charts import percent_trend_chart
+
+
+def test_euros_are_written_the_french_way():
+    assert format_euros(Decimal("1234.5")) == "1\u202f234,50\u00a0€"
+    assert format_euros(Decimal("-1234567.005")) == "-1\u202f234\u202f567,01\u00a0€"
+    assert format_euros(Decimal("0")) == "0,00\u00a0€"
+
+
+def test_template_filters():
+    rendered = Template("{% load formatting %}{{ a|euros }}|{{ r|percent }}|{{ n|integer }}|{{ none|euros }}").render(
+        Context({"a": Decimal("48.2"), "r": 0.025, "n": 2100, "none": None})
+    )
+    assert rendered == "48,20\u00a0€|2,5\u00a0%|2\u202f100|—"
+
+
+def test_trend_chart_is_an_svg_image_without_script():
+    import base64
+
+    uri = percent_trend_chart(title="Taux", labels=["oct. 26"], rates=[0.025])
+    assert uri.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode()
+    assert "<svg" in svg and "<script" not in svg
