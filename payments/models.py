@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from claims.models import MONEY, ImportBatch, Organism
@@ -166,4 +167,65 @@ class Reconciliation(models.Model):
         indexes = [
             models.Index(fields=["pharmacy", "slip"]),
             models.Index(fields=["pharmacy", "bank_line"]),
+        ]
+
+
+class MatchProposal(models.Model):
+    """A candidate link the nightly run could not decide alone, with its evidence.
+
+    `slip_ids` is one slip, or several slips of one payer paid by one transfer.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "À examiner"
+        ACCEPTED = "accepted", "Acceptée"
+        DISMISSED = "dismissed", "Écartée"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
+    bank_line = models.ForeignKey(
+        BankLine, on_delete=models.CASCADE, related_name="proposals", db_index=False
+    )
+    slip_ids = ArrayField(models.BigIntegerField(), verbose_name="bordereaux")
+    amount = models.DecimalField("montant des bordereaux", **MONEY)
+    same_amount = models.BooleanField("même montant", default=True)
+    payer_named = models.BooleanField("payeur nommé", default=False)
+    reference_found = models.BooleanField("référence trouvée", default=False)
+    date_gap_days = models.SmallIntegerField("écart de dates (jours)")
+    candidate_count = models.PositiveSmallIntegerField("candidats pour cette ligne", default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "proposition de rapprochement"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "bank_line", "slip_ids"], name="unique_match_proposal"
+            )
+        ]
+        indexes = [models.Index(fields=["pharmacy", "status", "bank_line"])]
+
+
+class ManualDecision(models.Model):
+    """A person unlinked (or refused) this slip and bank line: the nightly run never links them again."""
+
+    class Kind(models.TextChoices):
+        UNLINKED = "unlinked", "Délié à la main"
+        DISMISSED = "dismissed", "Proposition écartée"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
+    slip = models.ForeignKey(PaymentSlip, on_delete=models.CASCADE, related_name="+", db_index=False)
+    bank_line = models.ForeignKey(BankLine, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "décision manuelle"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "bank_line", "slip"], name="unique_manual_decision"
+            )
         ]
