@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Aggregate, Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, QuerySet, Sum, Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 
-from claims.models import Claim
+from claims.models import OPEN_CLAIM_STATUSES, Claim
 from pharmacies.models import Pharmacy
-from rejections.models import Rejection
+from rejections.models import HandledBy, ReasonCategory, Rejection
 
 
 def first_of_month(day: dt.date) -> dt.date:
@@ -75,3 +78,369 @@ def rejection_rates_by_month(
         ]
         for pharmacy_id in pharmacy_ids
     }
+
+
+# ---------------------------------------------------------------------------
+# The statistics of one month for one pharmacy (monthly report, statistics page,
+# Excel). Every figure is an SQL aggregate; Python only reshapes a few dozen rows.
+#
+# Definitions (docs/decisions.md, "## Reports"):
+# - the month's claims are those transmitted in the month; rejections, their
+#   reasons, categories and operators are those of these claims (the cohort), so
+#   that every rate has its own denominator;
+# - payment delays are those of the claims paid in the month (transmission →
+#   payment, in days);
+# - unpaid claims are the open ones (OPEN_CLAIM_STATUSES) transmitted up to the
+#   end of the month, aged at the end of the month, as they stand today;
+# - recovered = rejections closed in the month with money recovered;
+# - work = rejections closed in the month, by who handled them; Backoffice hours
+#   from its time entries.
+# ---------------------------------------------------------------------------
+
+ZERO = Decimal("0.00")
+AGE_BUCKETS = (("0–30 jours", 0, 30), ("31–60 jours", 31, 60), ("61–90 jours", 61, 90), ("plus de 90 jours", 91, None))
+# An operator with fewer claims than this in the month is not singled out as
+# "needing help": two rejections out of five claims say little.
+MIN_OPERATOR_CLAIMS = 10
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate: percentile_cont(f) WITHIN GROUP (ORDER BY x)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+class DaysBetween(Func):
+    """date - date in PostgreSQL: a whole number of days."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
+def _money(value) -> Decimal:
+    return value if value is not None else ZERO
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class ReasonFigure:
+    reason_id: int
+    code: str
+    payer_kind: str
+    label: str
+    category: str
+    category_label: str
+    avoidable_at_counter: bool
+    advice_prevent: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class CategoryFigure:
+    category: str
+    label: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OperatorFigure:
+    operator_code: str
+    name: str
+    claims: int
+    rejected: int
+    avoidable: int
+    amount: Decimal
+    reasons: tuple[ReasonFigure, ...]  # the reasons behind this operator's rejections, most frequent first
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.rejected, self.claims)
+
+    @property
+    def avoidable_rate(self) -> float | None:
+        return _rate(self.avoidable, self.claims)
+
+
+@dataclass(frozen=True)
+class PayerFigure:
+    organism_id: int
+    name: str
+    kind: str
+    claims: int
+    rejected: int
+    paid: int
+    median_delay: float | None
+    p90_delay: float | None
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.rejected, self.claims)
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    label: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class MonthStatistics:
+    pharmacy: Pharmacy
+    month: dt.date
+    claims: int
+    claims_amount: Decimal
+    rejected_claims: int
+    rejections: int
+    rejections_amount: Decimal
+    avoidable_rejections: int
+    trend: list[MonthlyRate]
+    reasons: list[ReasonFigure]
+    categories: list[CategoryFigure]
+    operators: list[OperatorFigure]
+    payers: list[PayerFigure]
+    unpaid: list[AgeBucket]
+    recovered_count: int
+    recovered_amount: Decimal
+    closed_by_pharmacy: int
+    closed_by_backoffice: int
+    follow_ups_sent: int
+    backoffice_minutes: int
+
+    @property
+    def rejection_rate(self) -> float | None:
+        return _rate(self.rejected_claims, self.claims)
+
+    @property
+    def month_end(self) -> dt.date:
+        return add_months(self.month, 1) - dt.timedelta(days=1)
+
+    @property
+    def unpaid_over_30_amount(self) -> Decimal:
+        return sum((b.amount for b in self.unpaid[1:]), ZERO)
+
+    @property
+    def unpaid_total(self) -> AgeBucket:
+        return AgeBucket("Total", sum(b.count for b in self.unpaid), sum((b.amount for b in self.unpaid), ZERO))
+
+    @property
+    def backoffice_hours(self) -> float:
+        return self.backoffice_minutes / 60
+
+    @property
+    def top_reasons(self) -> list[ReasonFigure]:
+        return self.reasons[:3]
+
+    @property
+    def operator_needing_help(self) -> OperatorFigure | None:
+        """The operator with the highest rate of rejections avoidable at the counter."""
+        candidates = [o for o in self.operators if o.claims >= MIN_OPERATOR_CLAIMS and o.avoidable]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda o: (o.avoidable_rate, o.avoidable))
+
+
+def _reason_figure(row: dict) -> ReasonFigure:
+    return ReasonFigure(
+        reason_id=row["reason_id"],
+        code=row["reason__code"],
+        payer_kind=row["reason__payer_kind"],
+        label=row["reason__label"],
+        category=row["reason__category"],
+        category_label=ReasonCategory(row["reason__category"]).label,
+        avoidable_at_counter=row["reason__avoidable_at_counter"],
+        advice_prevent=row["reason__advice_prevent"],
+        count=row["count"],
+        amount=_money(row["amount"]),
+    )
+
+
+REASON_FIELDS = (
+    "reason_id", "reason__code", "reason__payer_kind", "reason__label", "reason__category",
+    "reason__avoidable_at_counter", "reason__advice_prevent",
+)
+
+
+def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
+    """Every figure of the monthly report for one pharmacy and month (a dozen queries)."""
+    from backoffice.models import TimeEntry
+    from pharmacies.models import StaffMember
+    from rejections.models import UnpaidFollowUp
+
+    month = first_of_month(month)
+    next_month = add_months(month, 1)
+    month_end = next_month - dt.timedelta(days=1)
+    in_month = {"transmission_date__gte": month, "transmission_date__lt": next_month}
+    claims = Claim.objects.filter(pharmacy=pharmacy, **in_month)
+    rejections = Rejection.objects.filter(pharmacy=pharmacy, claim__in=claims)
+    rejected = Exists(Rejection.objects.filter(claim=OuterRef("pk")))
+    avoidable = Exists(
+        Rejection.objects.filter(claim=OuterRef("pk"), reason__avoidable_at_counter=True)
+    )
+
+    totals = claims.aggregate(
+        count=Count("id"),
+        amount=Sum("amount_claimed"),
+        rejected=Count("id", filter=Q(rejected)),
+    )
+    rejection_totals = rejections.aggregate(
+        count=Count("id"),
+        amount=Sum("amount"),
+        avoidable=Count("id", filter=Q(reason__avoidable_at_counter=True)),
+    )
+
+    reasons = [
+        _reason_figure(row)
+        for row in rejections.values(*REASON_FIELDS)
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("-count", "-amount", "reason__code")
+    ]
+    categories = [
+        CategoryFigure(row["reason__category"], ReasonCategory(row["reason__category"]).label,
+                       row["count"], _money(row["amount"]))
+        for row in rejections.values("reason__category")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("-count", "reason__category")
+    ]
+
+    # Operators: volume and rejected claims per operator code, then the reasons behind them.
+    reasons_by_operator: dict[str, list[ReasonFigure]] = {}
+    for row in (
+        rejections.values("claim__operator_code", *REASON_FIELDS)
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("claim__operator_code", "-count", "reason__code")
+    ):
+        reasons_by_operator.setdefault(row["claim__operator_code"], []).append(_reason_figure(row))
+    names = {
+        code: f"{first} {last}"
+        for code, first, last in StaffMember.objects.filter(pharmacy=pharmacy).values_list(
+            "operator_code", "first_name", "last_name"
+        )
+    }
+    operators = [
+        OperatorFigure(
+            operator_code=row["operator_code"],
+            name=names.get(row["operator_code"], row["operator_code"]),
+            claims=row["claims"],
+            rejected=row["rejected"],
+            avoidable=row["avoidable"],
+            amount=_money(sum((r.amount for r in reasons_by_operator.get(row["operator_code"], ())), ZERO)),
+            reasons=tuple(reasons_by_operator.get(row["operator_code"], ())),
+        )
+        for row in claims.values("operator_code")
+        .annotate(
+            claims=Count("id"),
+            rejected=Count("id", filter=Q(rejected)),
+            avoidable=Count("id", filter=Q(avoidable)),
+        )
+        .order_by("-rejected", "operator_code")
+    ]
+
+    # Payers: rejection rate on the month's claims, delays on the month's payments.
+    volume = {
+        row["organism_id"]: row
+        for row in claims.values("organism_id", "organism__name", "organism__code", "organism__kind")
+        .annotate(claims=Count("id"), rejected=Count("id", filter=Q(rejected)))
+    }
+    delay = DaysBetween(F("paid_date"), F("transmission_date"))
+    delays = {
+        row["organism_id"]: row
+        for row in Claim.objects.filter(
+            pharmacy=pharmacy, paid_date__gte=month, paid_date__lt=next_month
+        )
+        .values("organism_id", "organism__name", "organism__code", "organism__kind")
+        .annotate(paid=Count("id"), median=PercentileCont(delay, 0.5), p90=PercentileCont(delay, 0.9))
+    }
+    payers = sorted(
+        (
+            PayerFigure(
+                organism_id=organism_id,
+                name=(row := volume.get(organism_id) or delays[organism_id])["organism__name"]
+                or row["organism__code"],
+                kind=row["organism__kind"],
+                claims=volume.get(organism_id, {}).get("claims", 0),
+                rejected=volume.get(organism_id, {}).get("rejected", 0),
+                paid=delays.get(organism_id, {}).get("paid", 0),
+                median_delay=delays.get(organism_id, {}).get("median"),
+                p90_delay=delays.get(organism_id, {}).get("p90"),
+            )
+            for organism_id in volume.keys() | delays.keys()
+        ),
+        key=lambda p: (-p.claims, p.name),
+    )
+
+    # Unpaid claims by age at the end of the month: one query, a pair of aggregates per bucket.
+    age = DaysBetween(Value(month_end), F("transmission_date"))
+    outstanding = F("amount_claimed") - F("amount_paid")
+    open_claims = Claim.objects.filter(
+        pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES, transmission_date__lte=month_end
+    ).annotate(age=age)
+    aggregates = {}
+    for index, (_, low, high) in enumerate(AGE_BUCKETS):
+        condition = Q(age__gte=low) if high is None else Q(age__gte=low, age__lte=high)
+        aggregates[f"count{index}"] = Count("id", filter=condition)
+        aggregates[f"amount{index}"] = Sum(outstanding, filter=condition)
+    buckets = open_claims.aggregate(**aggregates)
+    unpaid = [
+        AgeBucket(label, buckets[f"count{i}"], _money(buckets[f"amount{i}"]))
+        for i, (label, _, _) in enumerate(AGE_BUCKETS)
+    ]
+
+    closed = Rejection.objects.filter(pharmacy=pharmacy, closed_on__gte=month, closed_on__lt=next_month)
+    work = closed.aggregate(
+        recovered_count=Count("id", filter=Q(recovered_amount__gt=0)),
+        recovered=Coalesce(Sum("recovered_amount"), Value(ZERO)),
+        by_pharmacy=Count("id", filter=Q(handled_by=HandledBy.PHARMACY)),
+        by_backoffice=Count("id", filter=Q(handled_by=HandledBy.BACKOFFICE)),
+    )
+    follow_ups = UnpaidFollowUp.objects.filter(
+        pharmacy=pharmacy, sent_on__gte=month, sent_on__lt=next_month
+    ).count()
+    minutes = TimeEntry.objects.filter(pharmacy=pharmacy, day__gte=month, day__lt=next_month).aggregate(
+        minutes=Coalesce(Sum("minutes"), 0)
+    )["minutes"]
+
+    trend = rejection_rates_by_month(
+        pharmacies=Pharmacy.objects.filter(pk=pharmacy.pk),
+        first_month=add_months(month, -11),
+        last_month=month,
+    )[pharmacy.pk]
+
+    return MonthStatistics(
+        pharmacy=pharmacy,
+        month=month,
+        claims=totals["count"],
+        claims_amount=_money(totals["amount"]),
+        rejected_claims=totals["rejected"],
+        rejections=rejection_totals["count"],
+        rejections_amount=_money(rejection_totals["amount"]),
+        avoidable_rejections=rejection_totals["avoidable"],
+        trend=trend,
+        reasons=reasons,
+        categories=categories,
+        operators=operators,
+        payers=payers,
+        unpaid=unpaid,
+        recovered_count=work["recovered_count"],
+        recovered_amount=_money(work["recovered"]),
+        closed_by_pharmacy=work["by_pharmacy"],
+        closed_by_backoffice=work["by_backoffice"],
+        follow_ups_sent=follow_ups,
+        backoffice_minutes=minutes,
+    )
+
+
+def parse_month(text: str) -> dt.date:
+    """'2026-10' → date(2026, 10, 1); ValueError otherwise."""
+    return dt.datetime.strptime(text, "%Y-%m").date()

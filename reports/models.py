@@ -1,0 +1,64 @@
+"""The monthly report of a pharmacy: one row per (pharmacy, month), claimed before it is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, models
+
+from pharmacies.models import Pharmacy
+
+
+def report_path(instance: "MonthlyReport", filename: str) -> str:
+    return f"reports/{instance.pharmacy_id}/{filename}"
+
+
+class MonthlyReport(models.Model):
+    """State machine: pending → rendering → sent (or failed, retried by the next run).
+
+    The state moves only by compare-and-swap (`claim`), as healthchecks'
+    `sendreports` does: two workers, or a redelivered task, never send twice.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "À produire"
+        RENDERING = "rendering", "En cours"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "Échec"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="monthly_reports")
+    month = models.DateField("mois", help_text="Premier jour du mois")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    pdf = models.FileField("PDF", upload_to=report_path, blank=True)
+    recipients = models.CharField("destinataires", max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    generated_at = models.DateTimeField("produit le", null=True, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "rapport mensuel"
+        verbose_name_plural = "rapports mensuels"
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["pharmacy", "month"], name="unique_monthly_report")
+        ]
+        indexes = [models.Index(fields=["pharmacy", "state"])]
+
+    def __str__(self) -> str:
+        return f"Rapport {self.month:%m/%Y} — {self.pharmacy.name}"
+
+    @classmethod
+    def claim(cls, *, pharmacy_id: int, month: dt.date, from_states: tuple[str, ...]) -> "MonthlyReport | None":
+        """Create the row if missing, then move it to `rendering` only if its state is
+        one of `from_states`, in one UPDATE … RETURNING: exactly one caller wins."""
+        cls.objects.get_or_create(pharmacy_id=pharmacy_id, month=month)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {cls._meta.db_table} SET state = %s, claimed_at = now(), error = ''
+                    WHERE pharmacy_id = %s AND month = %s AND state = ANY(%s)
+                    RETURNING id""",
+                [cls.State.RENDERING, pharmacy_id, month, list(from_states)],
+            )
+            row = cursor.fetchone()
+        return cls.objects.get(pk=row[0]) if row else None
