@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 from pharmacies.models import DelegationMode, StaffRole, User
@@ -90,3 +93,31 @@ def login(client):
 def fast_password_hashing(settings):
     """PBKDF2 at full strength makes each login cost ~0.3 s: tests use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside CI, tests needing Redis or Chromium are skipped (with the reason) when
+    the machine lacks them; in CI (CI=true) they always run, so a missing service fails."""
+    if os.environ.get("CI") == "true":
+        return
+    needs = {
+        "worker": (_redis_answers, "Redis ne répond pas sur TEST_REDIS_URL"),
+        "browser": (lambda: shutil.which("chromium") is not None, "Chromium absent (/usr/bin/chromium)"),
+    }
+    available: dict[str, bool] = {}
+    for item in items:
+        for marker, (probe, reason) in needs.items():
+            if item.get_closest_marker(marker):
+                if marker not in available:
+                    available[marker] = probe()
+                if not available[marker]:
+                    item.add_marker(pytest.mark.skip(reason=reason))

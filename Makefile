@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is a detail.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13.0/bin/python3.13 /root/.pyenv/versions/3.13.0/bin/python3.13 python3.12; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_DATA := .data/demo
+DEMO_SEED ?= 7
+DEMO_PHARMACIES ?= 3
+DEMO_MONTHS ?= 12
+
+.PHONY: demo setup test test-fast migrate serve worker clean-demo
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ introuvable (python3.13 recommandé)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+## The demo: a generated year of three pharmacies, loaded through the real importers,
+## matched by the nightly job, served on http://127.0.0.1:8000
+demo: migrate
+	@if [ ! -f $(DEMO_DATA)/pharmacies.json ]; then \
+		$(PY) manage.py generate_data --seed $(DEMO_SEED) --pharmacies $(DEMO_PHARMACIES) --months $(DEMO_MONTHS) --out $(DEMO_DATA); fi
+	$(PY) manage.py demo_setup --data $(DEMO_DATA) | tee .data/demo-logins.txt
+	@if $(PY) manage.py help demo_load >/dev/null 2>&1; then $(PY) manage.py demo_load --data $(DEMO_DATA); fi
+	@if $(PY) manage.py help run_matching >/dev/null 2>&1; then $(PY) manage.py run_matching; fi
+	@cat .data/demo-logins.txt
+	@echo "Démo : http://127.0.0.1:8000"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## The tests: the real PostgreSQL (DATABASE_URL, else the embedded one), Redis for the
+## worker tests, Debian's Chromium for the browser tests.
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not worker and not browser"
+
+worker: setup
+	$(VENV)/bin/celery -A backoffice worker -Q default,pdf --loglevel=INFO
+
+clean-demo:
+	rm -rf $(DEMO_DATA) .data/demo-logins.txt
