@@ -161,7 +161,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Above the longest task (a large pharmacy's night): a task unacked for this
 # long is redelivered, so it must stay well above any normal run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 4 * 3600))
+}
+# Tests only: the nightly job sleeps this long between its steps so a test can kill it.
+NIGHTLY_STEP_PAUSE_SECONDS = float(os.environ.get("NIGHTLY_STEP_PAUSE_SECONDS", 0))
 CELERY_TASK_ROUTES = {"reports.tasks.render_*": {"queue": "pdf"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {

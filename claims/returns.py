@@ -1,0 +1,279 @@
+"""Apply payer returns to claims: set-based SQL, in batches, idempotent by construction.
+
+A claim's state is *recomputed* from all its return lines (found by the natural
+key pharmacy + invoice + payer kind + organism), never incremented: replaying a
+batch, or the whole night after a crash, gives the same row. Each batch is one
+short transaction that links its lines, recomputes their claims and opens the
+rejections, so a crash leaves every batch either fully done or untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+BATCH_LINES = 50_000
+
+# Claims whose status a person decided: returns still update the amounts, not the status.
+_HUMAN_STATUSES = ["written_off", "reinvoiced"]
+_OPEN_REJECTION_STATUSES = [
+    "to_handle", "in_progress", "reinvoiced", "claimed", "billed_patient", "written_off",
+]
+
+
+@dataclass
+class ReturnsResult:
+    lines_applied: int = 0
+    claims_updated: int = 0
+    rejections_opened: int = 0
+    reasons_added: int = 0
+    reinvoices_linked: int = 0
+    rejections_recovered: int = 0
+
+
+def returns_apply(*, pharmacy_id: int, batch_size: int = BATCH_LINES) -> ReturnsResult:
+    """Link every unapplied return line whose claim exists and bring the claims up to date."""
+    result = ReturnsResult()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(id), max(id) FROM claims_returnline"
+            " WHERE pharmacy_id = %s AND applied_at IS NULL",
+            [pharmacy_id],
+        )
+        low, high = cursor.fetchone()
+    if low is not None:
+        result.reasons_added = _reasons_add_unknown(pharmacy_id=pharmacy_id)
+        for start in range(low, high + 1, batch_size):
+            _apply_batch(pharmacy_id=pharmacy_id, start=start, stop=start + batch_size, into=result)
+    result.reinvoices_linked = reinvoices_link(pharmacy_id=pharmacy_id)
+    result.rejections_recovered = rejections_close_recovered(pharmacy_id=pharmacy_id)
+    return result
+
+
+def _reasons_add_unknown(*, pharmacy_id: int) -> int:
+    """A reject code missing from the catalogue is added "to classify", never dropped."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO rejections_rejectionreason
+                (code, payer_kind, label, category, fault, advice_fix, advice_prevent,
+                 avoidable_at_counter, to_classify)
+            SELECT DISTINCT ON (r.payer_kind, r.reject_code)
+                   r.reject_code, r.payer_kind,
+                   COALESCE(NULLIF(r.reject_label, ''), 'CODE INCONNU ' || r.reject_code),
+                   'to_classify', 'unknown', '', '', false, true
+            FROM claims_returnline r
+            WHERE r.pharmacy_id = %s AND r.applied_at IS NULL
+              AND r.status = 'REJETE' AND r.reject_code <> ''
+            ORDER BY r.payer_kind, r.reject_code, r.return_date
+            ON CONFLICT (payer_kind, code) DO NOTHING
+            """,
+            [pharmacy_id],
+        )
+        return cursor.rowcount
+
+
+def _apply_batch(*, pharmacy_id: int, start: int, stop: int, into: ReturnsResult) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE claims_returnline r
+            SET claim_id = c.id, applied_at = now()
+            FROM claims_claim c
+            WHERE r.pharmacy_id = %(p)s AND r.applied_at IS NULL
+              AND r.id >= %(start)s AND r.id < %(stop)s
+              AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
+              AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
+            RETURNING r.claim_id
+            """,
+            {"p": pharmacy_id, "start": start, "stop": stop},
+        )
+        claim_ids = sorted({row[0] for row in cursor.fetchall()})
+        if not claim_ids:
+            return
+        into.lines_applied += cursor.rowcount
+        into.claims_updated += _claims_recompute(cursor, pharmacy_id=pharmacy_id, claim_ids=claim_ids)
+        into.rejections_opened += _rejections_open(
+            cursor, pharmacy_id=pharmacy_id, start=start, stop=stop
+        )
+
+
+def _claims_recompute(cursor, *, pharmacy_id: int, claim_ids: list[int]) -> int:
+    """Amount paid, status and dates of these claims, from all their return lines."""
+    cursor.execute(
+        """
+        WITH agg AS (
+            SELECT c.id,
+                   COALESCE(sum(r.amount_paid)
+                            FILTER (WHERE r.status IN ('PAYE', 'PARTIEL', 'INDU')), 0) AS paid,
+                   bool_or(r.status IN ('PAYE', 'PARTIEL')) AS any_payment,
+                   bool_or(r.status = 'INDU') AS any_recovery,
+                   max(r.payment_date) FILTER (WHERE r.status IN ('PAYE', 'PARTIEL')) AS paid_on,
+                   max(r.return_date) AS last_return,
+                   max(r.return_date) FILTER (WHERE r.status = 'INDU') AS recovered_on,
+                   (array_agg(r.status ORDER BY r.return_date DESC, r.id DESC))[1] AS last_status
+            FROM claims_claim c
+            JOIN claims_returnline r
+              ON r.pharmacy_id = c.pharmacy_id AND r.invoice_number = c.invoice_number
+             AND r.payer_kind = c.payer_kind AND r.organism_id = c.organism_id
+            WHERE c.pharmacy_id = %(p)s AND c.id = ANY(%(ids)s)
+            GROUP BY c.id
+        ), computed AS (
+            SELECT agg.*,
+                   CASE
+                     WHEN agg.any_payment AND agg.paid >= c.amount_claimed THEN 'paid'
+                     WHEN agg.paid > 0 THEN 'partial'
+                     WHEN agg.last_status = 'REJETE' THEN 'rejected'
+                     -- everything paid was taken back: the receivable is open again
+                     WHEN agg.any_recovery THEN 'unpaid'
+                     ELSE 'rejected'
+                   END AS new_status
+            FROM agg JOIN claims_claim c ON c.id = agg.id
+        )
+        UPDATE claims_claim c
+        SET amount_paid = computed.paid,
+            last_return_date = computed.last_return,
+            paid_date = CASE WHEN computed.new_status = 'paid' THEN computed.paid_on END,
+            status = CASE WHEN c.status = ANY(%(human)s) THEN c.status ELSE computed.new_status END,
+            unpaid_since = CASE WHEN computed.new_status = 'unpaid' THEN computed.recovered_on END,
+            updated_at = now()
+        FROM computed
+        WHERE c.id = computed.id
+        """,
+        {"p": pharmacy_id, "ids": claim_ids, "human": _HUMAN_STATUSES},
+    )
+    return cursor.rowcount
+
+
+def _rejections_open(cursor, *, pharmacy_id: int, start: int, stop: int) -> int:
+    """One rejection (and its "opened" event) per rejecting line; a replay inserts nothing."""
+    cursor.execute(
+        """
+        WITH opened AS (
+            INSERT INTO rejections_rejection
+                (pharmacy_id, claim_id, return_line_id, reason_id, status, amount, rejected_on,
+                 handled_by, handled_by_overridden, new_invoice_number, write_off_reason,
+                 recovered_amount, created_at, updated_at)
+            SELECT r.pharmacy_id, r.claim_id, r.id, rr.id, 'to_handle',
+                   c.amount_claimed - greatest(c.amount_paid, 0), r.return_date,
+                   CASE WHEN ph.delegation_mode = 'total' THEN 'backoffice' ELSE 'pharmacy' END,
+                   false, '', '', 0, now(), now()
+            FROM claims_returnline r
+            JOIN claims_claim c ON c.id = r.claim_id
+            JOIN pharmacies_pharmacy ph ON ph.id = r.pharmacy_id
+            JOIN rejections_rejectionreason rr
+              ON rr.payer_kind = r.payer_kind AND rr.code = r.reject_code
+            WHERE r.pharmacy_id = %(p)s AND r.id >= %(start)s AND r.id < %(stop)s
+              AND r.status = 'REJETE' AND r.claim_id IS NOT NULL
+            ON CONFLICT (pharmacy_id, return_line_id) DO NOTHING
+            RETURNING id, pharmacy_id, reason_id
+        )
+        INSERT INTO rejections_rejectionevent
+            (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
+        SELECT opened.pharmacy_id, opened.id, 'opened', '', 'to_handle',
+               'Rejet reçu : ' || rr.code || ' ' || rr.label, now()
+        FROM opened JOIN rejections_rejectionreason rr ON rr.id = opened.reason_id
+        """,
+        {"p": pharmacy_id, "start": start, "stop": stop},
+    )
+    return cursor.rowcount
+
+
+def reinvoices_link(*, pharmacy_id: int) -> int:
+    """Link a new invoice to the rejected claim it corrects.
+
+    Same patient (NIR and birth rank), date of care, payer and amount, transmitted
+    on or after the rejection; or the number staff typed on the rejection. Only a
+    pair that is unique on both sides is linked: two look-alike claims stay apart.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH pairs AS (
+                SELECT DISTINCT new.id AS new_id, old.id AS old_id
+                FROM claims_claim old
+                JOIN rejections_rejection rj
+                  ON rj.pharmacy_id = old.pharmacy_id AND rj.claim_id = old.id
+                JOIN claims_claim new
+                  ON new.pharmacy_id = old.pharmacy_id AND new.id <> old.id
+                 AND new.payer_kind = old.payer_kind AND new.organism_id = old.organism_id
+                 AND new.reinvoice_of_id IS NULL
+                 AND new.invoice_number <> old.invoice_number
+                 AND (
+                    new.invoice_number = rj.new_invoice_number
+                    OR (new.nir <> '' AND new.nir = old.nir
+                        AND new.birth_rank IS NOT DISTINCT FROM old.birth_rank
+                        AND new.care_date = old.care_date
+                        AND new.amount_claimed = old.amount_claimed
+                        AND new.transmission_date >= rj.rejected_on)
+                 )
+                WHERE old.pharmacy_id = %(p)s AND old.status IN ('rejected', 'reinvoiced')
+                  AND rj.status = ANY(%(open)s)
+                  AND NOT EXISTS (SELECT 1 FROM claims_claim x
+                                  WHERE x.pharmacy_id = old.pharmacy_id
+                                    AND x.reinvoice_of_id = old.id)
+            ), unique_pairs AS (
+                SELECT new_id, old_id FROM (
+                    SELECT new_id, old_id,
+                           count(*) OVER (PARTITION BY new_id) AS n_old,
+                           count(*) OVER (PARTITION BY old_id) AS n_new
+                    FROM pairs) counted
+                WHERE n_old = 1 AND n_new = 1
+            ), linked AS (
+                UPDATE claims_claim new SET reinvoice_of_id = u.old_id, updated_at = now()
+                FROM unique_pairs u WHERE new.id = u.new_id
+                RETURNING new.id AS new_id, new.invoice_number, u.old_id
+            ), old_marked AS (
+                UPDATE claims_claim old SET status = 'reinvoiced', updated_at = now()
+                FROM linked WHERE old.id = linked.old_id AND old.status = 'rejected'
+                RETURNING old.id
+            ), numbered AS (
+                UPDATE rejections_rejection rj
+                SET new_invoice_number = linked.invoice_number, updated_at = now()
+                FROM linked
+                WHERE rj.pharmacy_id = %(p)s AND rj.claim_id = linked.old_id
+                  AND rj.new_invoice_number = ''
+                RETURNING rj.id
+            )
+            SELECT count(*) FROM linked
+            """,
+            {"p": pharmacy_id, "open": _OPEN_REJECTION_STATUSES},
+        )
+        return cursor.fetchone()[0]
+
+
+def rejections_close_recovered(*, pharmacy_id: int, today: dt.date | None = None) -> int:
+    """Close as recovered the open rejections whose claim, or whose re-invoice, is now paid."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH paid AS (
+                SELECT rj.id, rj.status AS from_status,
+                       coalesce(new.amount_paid, old.amount_paid) AS recovered,
+                       coalesce(new.paid_date, old.paid_date) AS closed_on,
+                       coalesce(new.invoice_number, old.invoice_number) AS invoice
+                FROM rejections_rejection rj
+                JOIN claims_claim old ON old.id = rj.claim_id
+                LEFT JOIN claims_claim new
+                  ON new.pharmacy_id = old.pharmacy_id AND new.reinvoice_of_id = old.id
+                 AND new.status = 'paid'
+                WHERE rj.pharmacy_id = %(p)s AND rj.status = ANY(%(open)s)
+                  AND (new.id IS NOT NULL OR old.status = 'paid')
+            ), closed AS (
+                UPDATE rejections_rejection rj
+                SET status = 'closed', recovered_amount = paid.recovered,
+                    closed_on = paid.closed_on, updated_at = now()
+                FROM paid WHERE rj.id = paid.id
+                RETURNING rj.id, rj.pharmacy_id, paid.from_status, paid.invoice, paid.recovered
+            )
+            INSERT INTO rejections_rejectionevent
+                (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
+            SELECT pharmacy_id, id, 'status', from_status, 'closed',
+                   'Recouvré : facture ' || invoice || ' payée (' || recovered || ' €)', now()
+            FROM closed
+            """,
+            {"p": pharmacy_id, "open": _OPEN_REJECTION_STATUSES},
+        )
+        return cursor.rowcount

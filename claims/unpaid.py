@@ -1,0 +1,68 @@
+"""Silent unpaid claims: no return at all after the payer's usual delay plus a margin.
+
+The usual delay is in working days; it is turned into calendar days (× 7/5,
+rounded up) and a margin (`UNPAID_MARGIN_DAYS`, default 10 calendar days) is
+added, so a payer a little late is not chased. Age buckets count from the
+transmission date, as the domain's ageing of open claims does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Value, When
+
+AGE_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+AGE_BUCKET_LABELS = {"0-30": "0–30 jours", "31-60": "31–60 jours", "61-90": "61–90 jours",
+                     "90+": "> 90 jours"}
+
+
+def unpaid_margin_days() -> int:
+    return int(getattr(settings, "UNPAID_MARGIN_DAYS", 10))
+
+
+def age_bucket(days: int) -> str:
+    for name, low, high in AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return name
+    return "0-30"  # a claim dated in the future counts as new
+
+
+def age_bucket_expression(today: dt.date) -> Case:
+    """`age_bucket` as an ORM expression on claims, for selectors that group in SQL."""
+    return Case(
+        *[When(transmission_date__gte=today - dt.timedelta(days=high), then=Value(name))
+          for name, _, high in AGE_BUCKETS if high is not None],
+        default=Value("90+"),
+        output_field=CharField(),
+    )
+
+
+def unpaid_flag(*, pharmacy_id: int, today: dt.date) -> int:
+    """Mark as unpaid every transmitted claim with no return past its payer's delay.
+
+    One UPDATE guarded by the status: a second run finds nothing left to flag.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE claims_claim c
+            SET status = 'unpaid',
+                unpaid_since = c.transmission_date
+                               + ceil(o.usual_delay_days * 7 / 5.0)::int + %(margin)s,
+                updated_at = now()
+            FROM claims_organism o
+            WHERE c.pharmacy_id = %(p)s AND c.status = 'transmitted'
+              AND o.id = c.organism_id
+              AND c.transmission_date
+                  + ceil(o.usual_delay_days * 7 / 5.0)::int + %(margin)s < %(today)s
+              AND NOT EXISTS (
+                  SELECT 1 FROM claims_returnline r
+                  WHERE r.pharmacy_id = c.pharmacy_id AND r.invoice_number = c.invoice_number
+                    AND r.payer_kind = c.payer_kind)
+            """,
+            {"p": pharmacy_id, "today": today, "margin": unpaid_margin_days()},
+        )
+        return cursor.rowcount

@@ -1,0 +1,25 @@
+"""Nightly matching: the beat entry fans out one task per pharmacy (ids explicit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from backoffice.nightly import nightly_run
+from pharmacies.models import Pharmacy
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def nightly_matching_all(day: str | None = None) -> list[int]:
+    day = day or timezone.localdate().isoformat()
+    pharmacy_ids = list(Pharmacy.objects.order_by("id").values_list("id", flat=True))
+    for pharmacy_id in pharmacy_ids:
+        nightly_matching_pharmacy.delay(pharmacy_id, day)
+    return pharmacy_ids
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def nightly_matching_pharmacy(pharmacy_id: int, day: str) -> str:
+    return nightly_run(pharmacy_id=pharmacy_id, day=dt.date.fromisoformat(day))
