@@ -48,6 +48,8 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
+            -- Inside an outer transaction (tests, a caller's atomic) ON COMMIT has not fired.
+            DROP TABLE IF EXISTS match_line, match_slip, match_cand, match_auto;
             CREATE TEMP TABLE match_line ON COMMIT DROP AS
             SELECT bl.id, bl.amount, bl.booking_date,
                    ' ' || {_NORMALIZE.format("bl.label || ' ' || coalesce(bl.details::text, '')")}

@@ -1,0 +1,127 @@
+"""Bordereaux → bank lines: automatic only when unambiguous, else proposals with evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from payments.matching import slips_match
+from payments.models import BankLine, ManualDecision, MatchProposal, PaymentSlip, Reconciliation
+from tests.factories import (
+    BankAccountFactory, BankLineFactory, OrganismFactory, PaymentSlipFactory,
+)
+
+
+def _cpam():
+    return OrganismFactory(code="016910001", name="CPAM du Rhône")
+
+
+def test_one_slip_one_credit_naming_the_payer_is_linked(pharmacy_a):
+    slip = PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("812.40"),
+                              payment_date=dt.date(2026, 10, 8))
+    line = BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a),
+                           amount=Decimal("812.40"), booking_date=dt.date(2026, 10, 12),
+                           label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    result = slips_match(pharmacy_id=pharmacy_a.id)
+
+    link = Reconciliation.objects.get()
+    assert (link.slip, link.bank_line, link.amount, link.source) == (
+        slip, line, Decimal("812.40"), "auto")
+    slip.refresh_from_db(); line.refresh_from_db()
+    assert slip.status == PaymentSlip.Status.MATCHED and line.status == BankLine.Status.MATCHED
+    assert result.auto_linked == 1 and not MatchProposal.objects.exists()
+
+
+def test_the_reference_in_the_complements_is_evidence(pharmacy_a):
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), reference="RSP2026100800042",
+                       total=Decimal("99.10"), payment_date=dt.date(2026, 10, 8))
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("99.10"),
+                    booking_date=dt.date(2026, 10, 9), label="VIR 12345678901234567890",
+                    details={"RCN": "RSP2026100800042"})
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert Reconciliation.objects.filter(source="auto").count() == 1
+
+
+def test_several_slips_of_one_payer_in_one_transfer(pharmacy_a):
+    cpam = _cpam()
+    slips = [PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal(t),
+                                payment_date=dt.date(2026, 10, d))
+             for t, d in (("100.00", 7), ("50.25", 8), ("10.00", 8))]
+    line = BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a),
+                           amount=Decimal("160.25"), booking_date=dt.date(2026, 10, 10),
+                           label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert set(Reconciliation.objects.values_list("slip_id", flat=True)) == {s.id for s in slips}
+    line.refresh_from_db()
+    assert line.status == BankLine.Status.MATCHED and line.matched_amount == Decimal("160.25")
+
+
+def test_two_candidates_go_to_review_with_their_evidence(pharmacy_a):
+    cpam = _cpam()
+    for day in (7, 9):
+        PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal("75.00"),
+                           payment_date=dt.date(2026, 10, day))
+    line = BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a),
+                           amount=Decimal("75.00"), booking_date=dt.date(2026, 10, 10),
+                           label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert not Reconciliation.objects.exists()
+    proposals = MatchProposal.objects.filter(bank_line=line).order_by("date_gap_days")
+    assert [(p.payer_named, p.date_gap_days, p.candidate_count) for p in proposals] == [
+        (True, 1, 2), (True, 3, 2)]
+
+
+def test_a_credit_without_payer_nor_reference_is_only_proposed(pharmacy_a):
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("61.00"),
+                       payment_date=dt.date(2026, 10, 8))
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("61.00"),
+                    booking_date=dt.date(2026, 10, 9), label="VIR 98765432109876543210")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert not Reconciliation.objects.exists()
+    proposal = MatchProposal.objects.get()
+    assert not proposal.payer_named and not proposal.reference_found
+
+
+def test_too_far_in_time_is_no_candidate(pharmacy_a):
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("61.00"),
+                       payment_date=dt.date(2026, 9, 1))
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("61.00"),
+                    booking_date=dt.date(2026, 10, 9), label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    result = slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert result.candidates == 0
+
+
+def test_an_unlinked_pair_is_never_linked_again(pharmacy_a):
+    slip = PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("812.40"),
+                              payment_date=dt.date(2026, 10, 8))
+    line = BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a),
+                           amount=Decimal("812.40"), booking_date=dt.date(2026, 10, 12),
+                           label="VIR SEPA RECU /DE CPAM DU RHONE")
+    ManualDecision.objects.create(pharmacy=pharmacy_a, slip=slip, bank_line=line, kind="unlinked")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert not Reconciliation.objects.exists() and not MatchProposal.objects.exists()
+
+
+def test_other_pharmacies_are_not_touched(pharmacy_a, pharmacy_b):
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("812.40"),
+                       payment_date=dt.date(2026, 10, 8))
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_b), amount=Decimal("812.40"),
+                    booking_date=dt.date(2026, 10, 12), label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+    slips_match(pharmacy_id=pharmacy_b.id)
+
+    assert not Reconciliation.objects.exists() and not MatchProposal.objects.exists()
