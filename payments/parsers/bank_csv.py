@@ -1,0 +1,72 @@
+"""Bank statement as CSV: `date;libelle;montant` (credit positive), the CSV rules of
+`claims.parsers.text` (encoding, separator, headers, French numbers and dates).
+
+Optional columns read when present: `date_valeur`, `reference`, `compte`.
+The file carries no balances: one statement per `compte` value (or one).
+"""
+
+from __future__ import annotations
+
+from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size
+from claims.parsers.text import CsvFile, parse_date, parse_decimal
+from payments.parsers.statement import BankLine, BankStatement, finish_statement
+
+BANK_CSV_COLUMNS = {
+    "date": True,
+    "libelle": True,
+    "montant": True,
+    "date_valeur": False,
+    "reference": False,
+    "compte": False,
+}
+
+
+def parse_bank_csv(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResult[BankStatement]:
+    check_size(len(data), max_bytes=max_bytes)
+    csv_file = CsvFile(data, columns=BANK_CSV_COLUMNS)
+    ix = csv_file.index
+    result: ParseResult[BankStatement] = ParseResult()
+    statements: dict[str, BankStatement] = {}
+
+    for line, f in csv_file.rows():
+        problems = []
+        try:
+            booking = parse_date(f[ix["date"]])
+        except ValueError as e:
+            problems.append(Problem(line, "date", str(e)))
+        try:
+            amount = parse_decimal(f[ix["montant"]])
+        except ValueError as e:
+            problems.append(Problem(line, "montant", str(e)))
+        value_date = None
+        if ix["date_valeur"] is not None and f[ix["date_valeur"]].strip():
+            try:
+                value_date = parse_date(f[ix["date_valeur"]])
+            except ValueError as e:
+                problems.append(Problem(line, "date_valeur", str(e)))
+        label = " ".join(f[ix["libelle"]].split())
+        if not label:
+            problems.append(Problem(line, "libelle", "valeur obligatoire manquante"))
+        if problems:
+            result.problems.extend(problems)
+            continue
+        account = f[ix["compte"]].strip() if ix["compte"] is not None else ""
+        statement = statements.setdefault(
+            account, BankStatement(account, None, None, None, None, None)
+        )
+        reference = f[ix["reference"]].strip() if ix["reference"] is not None else ""
+        statement.lines.append(
+            BankLine(
+                booking_date=booking,
+                value_date=value_date,
+                amount=amount,
+                label=label,
+                bank_reference=reference or None,
+                source_line=line,
+            )
+        )
+
+    for statement in statements.values():
+        result.problems.extend(finish_statement(statement))
+        result.rows.append(statement)
+    return result
