@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("comptes/", include("django.contrib.auth.urls")),
     path("pharmacies/", include("pharmacies.urls")),
+    path("pharmacies/<int:pharmacy_id>/", include("rejections.urls")),
     path("backoffice/", include(backoffice_patterns)),
     path("admin/", admin.site.urls),
 ]

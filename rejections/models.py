@@ -196,3 +196,50 @@ class Attachment(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["pharmacy", "rejection"])]
+
+
+class UnpaidFollowUp(models.Model):
+    """A reminder (relance) asked for a silent unpaid claim.
+
+    Staff ask for it from the unpaid worklist; the Backoffice generates the
+    letter and marks it sent. One open request per claim: asking twice is a no-op.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Relance demandée"
+        SENT = "sent", "Relance envoyée"
+        CANCELLED = "cancelled", "Relance annulée"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="follow_ups", db_index=False
+    )
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", db_index=False,
+    )
+    requested_at = models.DateTimeField("demandée le", auto_now_add=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", db_index=False,
+    )
+    sent_on = models.DateField("envoyée le", null=True, blank=True)
+    note = models.CharField("note", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "relance d'impayé"
+        verbose_name_plural = "relances d'impayés"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "claim"],
+                condition=models.Q(status="requested"),
+                name="one_open_follow_up_per_claim",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["pharmacy", "status", "requested_at"]),
+            models.Index(fields=["pharmacy", "claim"]),
+        ]

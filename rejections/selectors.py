@@ -1,0 +1,234 @@
+"""Reads for the rejection and unpaid-claim worklists, for one pharmacy or many.
+
+Every function takes the set of pharmacies the user may see (from
+`visible_pharmacies(user)`, or narrowed to one); a `state.pharmacie` filter can
+only narrow it further. Totals are SQL aggregates; rows come with their
+relations joined (no query per row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from claims.models import OPEN_CLAIM_STATUSES, Claim, ClaimStatus, Organism
+from pharmacies.models import Pharmacy, User
+from rejections.models import (
+    OPEN_REJECTION_STATUSES,
+    Attachment,
+    Rejection,
+    RejectionEvent,
+    UnpaidFollowUp,
+)
+from rejections.worklist import AGE_BUCKETS, REJECTION_SORTS, UNPAID_SORTS, WorklistState
+
+MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+
+# Rejections the pharmacy still has to act on (the dashboard's "à traiter").
+ACTIONABLE_REJECTION_STATUSES = ("to_handle", "in_progress")
+
+
+def age_bucket_expression(date_field: str, today: dt.date) -> Case:
+    """SQL CASE giving the bucket key of AGE_BUCKETS for a date column."""
+    whens = []
+    for key, (_label, low, high) in AGE_BUCKETS.items():
+        condition = Q(**{f"{date_field}__lte": today - dt.timedelta(days=low)})
+        if high is not None:
+            condition &= Q(**{f"{date_field}__gte": today - dt.timedelta(days=high)})
+        whens.append(When(condition, then=Value(key)))
+    return Case(*whens, default=Value(""))
+
+
+def age_filter(date_field: str, bucket: str, today: dt.date) -> Q:
+    _label, low, high = AGE_BUCKETS[bucket]
+    condition = Q(**{f"{date_field}__lte": today - dt.timedelta(days=low)})
+    if high is not None:
+        condition &= Q(**{f"{date_field}__gte": today - dt.timedelta(days=high)})
+    return condition
+
+
+def _scoped(queryset: QuerySet, pharmacies: QuerySet[Pharmacy], state: WorklistState) -> QuerySet:
+    queryset = queryset.filter(pharmacy__in=pharmacies)
+    if state.pharmacie:
+        queryset = queryset.filter(pharmacy_id=state.pharmacie)
+    return queryset
+
+
+def rejection_worklist(
+    *, pharmacies: QuerySet[Pharmacy], state: WorklistState, user: User,
+    today: dt.date | None = None,
+) -> QuerySet[Rejection]:
+    today = today or timezone.localdate()
+    qs = _scoped(Rejection.objects.all(), pharmacies, state)
+    if state.statut == "open":
+        qs = qs.filter(status__in=OPEN_REJECTION_STATUSES)
+    elif state.statut:
+        qs = qs.filter(status=state.statut)
+    if state.categorie:
+        qs = qs.filter(reason__category=state.categorie)
+    if state.payeur:
+        qs = qs.filter(claim__organism_id=state.payeur)
+    if state.operateur:
+        qs = qs.filter(claim__operator_code=state.operateur)
+    if state.age:
+        qs = qs.filter(age_filter("rejected_on", state.age, today))
+    if state.montant_min is not None:
+        qs = qs.filter(amount__gte=state.montant_min)
+    if state.montant_max is not None:
+        qs = qs.filter(amount__lte=state.montant_max)
+    if state.moi:
+        qs = qs.filter(assignee=user)
+    if state.q:
+        term = state.q.strip()
+        qs = qs.filter(
+            Q(claim__invoice_number__startswith=term)
+            | Q(new_invoice_number__startswith=term)
+            | Q(claim__patient_name__icontains=term)
+        )
+    order = REJECTION_SORTS.get(state.tri, "rejected_on")
+    return (
+        qs.select_related("pharmacy", "claim", "claim__organism", "reason", "assignee")
+        .annotate(age_bucket=age_bucket_expression("rejected_on", today))
+        .order_by(order, "pk")
+    )
+
+
+def worklist_totals(queryset: QuerySet, amount: str) -> dict:
+    """Count and sum of the whole filtered list (not just the page), in one query."""
+    return queryset.order_by().aggregate(
+        count=Count("pk"), amount=Coalesce(Sum(amount), Value(0), output_field=MONEY_FIELD)
+    )
+
+
+def unpaid_worklist(
+    *, pharmacies: QuerySet[Pharmacy], state: WorklistState, user: User,
+    today: dt.date | None = None,
+) -> QuerySet[Claim]:
+    """Silent unpaid claims (or, with `vue=ouvertes`, every claim still waiting for money)."""
+    today = today or timezone.localdate()
+    qs = _scoped(Claim.objects.all(), pharmacies, state)
+    if state.vue == "ouvertes":
+        qs = qs.filter(status__in=OPEN_CLAIM_STATUSES)
+    else:
+        qs = qs.filter(status=ClaimStatus.UNPAID)
+    if state.payeur:
+        qs = qs.filter(organism_id=state.payeur)
+    if state.operateur:
+        qs = qs.filter(operator_code=state.operateur)
+    if state.age:
+        qs = qs.filter(age_filter("transmission_date", state.age, today))
+    qs = qs.annotate(
+        outstanding=ExpressionWrapper(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD)
+    )
+    if state.montant_min is not None:
+        qs = qs.filter(outstanding__gte=state.montant_min)
+    if state.montant_max is not None:
+        qs = qs.filter(outstanding__lte=state.montant_max)
+    if state.moi:
+        qs = qs.filter(follow_ups__requested_by=user).distinct()
+    if state.q:
+        term = state.q.strip()
+        qs = qs.filter(Q(invoice_number__startswith=term) | Q(patient_name__icontains=term))
+    last_follow_up = UnpaidFollowUp.objects.filter(claim=OuterRef("pk")).order_by("-requested_at")
+    order = UNPAID_SORTS.get(state.tri, UNPAID_SORTS["-age"])
+    return (
+        qs.select_related("pharmacy", "organism")
+        .annotate(
+            age_bucket=age_bucket_expression("transmission_date", today),
+            follow_up_status=Subquery(last_follow_up.values("status")[:1]),
+            follow_up_at=Subquery(last_follow_up.values("requested_at")[:1]),
+        )
+        .order_by(order, "pk")
+    )
+
+
+def worklist_filter_choices(*, pharmacies: QuerySet[Pharmacy]) -> dict:
+    """The payers and operators present in these pharmacies' claims (two small queries)."""
+    organisms = Organism.objects.filter(
+        pk__in=Claim.objects.filter(pharmacy__in=pharmacies).values("organism_id")
+    ).order_by("kind", "name")
+    operators = (
+        Claim.objects.filter(pharmacy__in=pharmacies)
+        .order_by("operator_code")
+        .values_list("operator_code", flat=True)
+        .distinct()
+    )
+    return {"organisms": list(organisms), "operators": list(operators)}
+
+
+def rejection_for_detail(*, pharmacies: QuerySet[Pharmacy], pk: int) -> Rejection:
+    """One rejection with everything the detail page shows joined; DoesNotExist outside the set."""
+    return Rejection.objects.select_related(
+        "pharmacy", "claim", "claim__organism", "reason", "assignee", "return_line"
+    ).get(pharmacy__in=pharmacies, pk=pk)
+
+
+def rejection_history(*, rejection: Rejection) -> QuerySet[RejectionEvent]:
+    return RejectionEvent.objects.filter(
+        pharmacy_id=rejection.pharmacy_id, rejection=rejection
+    ).select_related("actor").order_by("-created_at", "-id")
+
+
+def rejection_attachments(*, rejection: Rejection) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(
+        pharmacy_id=rejection.pharmacy_id, rejection=rejection
+    ).select_related("uploaded_by").order_by("-uploaded_at")
+
+
+def rejection_counts_by_status(*, pharmacies: QuerySet[Pharmacy]) -> dict:
+    """Count and amount of rejections still to act on, in one query."""
+    return Rejection.objects.filter(pharmacy__in=pharmacies).aggregate(
+        to_handle=Count("pk", filter=Q(status="to_handle")),
+        in_progress=Count("pk", filter=Q(status="in_progress")),
+        actionable_amount=Coalesce(
+            Sum("amount", filter=Q(status__in=ACTIONABLE_REJECTION_STATUSES)),
+            Value(0), output_field=MONEY_FIELD,
+        ),
+        open=Count("pk", filter=Q(status__in=OPEN_REJECTION_STATUSES)),
+    )
+
+
+def staff_error_statistics(*, pharmacy: Pharmacy, since: dt.date) -> QuerySet:
+    """Per operator code: claims transmitted since `since`, their rejections, and the
+    rejections avoidable at the counter; the rate is computed in SQL."""
+    from pharmacies.models import StaffMember
+
+    staff_name = StaffMember.objects.filter(
+        pharmacy=pharmacy, operator_code=OuterRef("operator_code")
+    )
+    return (
+        Claim.objects.filter(pharmacy=pharmacy, transmission_date__gte=since)
+        .values("operator_code")
+        .annotate(
+            claims=Count("pk", distinct=True),
+            rejections=Count("rejections", distinct=True),
+            counter_errors=Count(
+                "rejections", filter=Q(rejections__reason__avoidable_at_counter=True), distinct=True
+            ),
+            first_name=Subquery(staff_name.values("first_name")[:1]),
+            last_name=Subquery(staff_name.values("last_name")[:1]),
+        )
+        .annotate(
+            rate=ExpressionWrapper(
+                F("rejections") * 1.0 / F("claims"), output_field=DecimalField(max_digits=8, decimal_places=4)
+            )
+        )
+        .order_by("-rejections", "operator_code")
+    )
+

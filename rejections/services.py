@@ -1,0 +1,372 @@
+"""The rejection workflow, in one place: who may move a rejection where, and the trace.
+
+Every write records a RejectionEvent. Bulk versions do one UPDATE and one bulk
+INSERT of events, never a save() per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from claims.models import Claim, ClaimStatus
+from pharmacies.access import visible_pharmacies
+from pharmacies.models import DelegationMode, Pharmacy, User
+from rejections.models import (
+    Attachment,
+    HandledBy,
+    Rejection,
+    RejectionEvent,
+    RejectionStatus,
+    UnpaidFollowUp,
+)
+
+S = RejectionStatus
+
+# from-status → the statuses it may go to. Anything else is refused.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.TO_HANDLE: (S.IN_PROGRESS,),
+    S.IN_PROGRESS: (S.TO_HANDLE, S.REINVOICED, S.CLAIMED, S.BILLED_TO_PATIENT, S.WRITTEN_OFF),
+    S.REINVOICED: (S.IN_PROGRESS, S.CLOSED),
+    S.CLAIMED: (S.IN_PROGRESS, S.CLOSED),
+    S.BILLED_TO_PATIENT: (S.IN_PROGRESS, S.CLOSED),
+    S.WRITTEN_OFF: (S.IN_PROGRESS, S.CLOSED),
+    S.CLOSED: (),
+}
+
+# What the buttons say (the status names describe a state, not an action).
+ACTION_LABELS: dict[str, str] = {
+    S.TO_HANDLE: "Remettre à traiter",
+    S.IN_PROGRESS: "Prendre en charge",
+    S.REINVOICED: "Corrigé et refacturé",
+    S.CLAIMED: "Réclamé à l'organisme",
+    S.BILLED_TO_PATIENT: "Facturé au patient",
+    S.WRITTEN_OFF: "Passer en perte",
+    S.CLOSED: "Clore",
+}
+
+INVOICE_NUMBER = re.compile(r"^\d{9}$")
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+# Magic bytes, not the extension: a renamed executable stays refused.
+ATTACHMENT_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+
+
+def allowed_transitions(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def sources_for(to_status: str) -> list[str]:
+    return [source for source, targets in TRANSITIONS.items() if to_status in targets]
+
+
+def user_can_work(*, user: User, pharmacy: Pharmacy) -> bool:
+    """Under total delegation the Backoffice works the file; the pharmacy reads and comments."""
+    if user.is_backoffice:
+        return True
+    return pharmacy.delegation_mode != DelegationMode.TOTAL
+
+
+def _require_can_work(*, user: User, pharmacy: Pharmacy) -> None:
+    if not user_can_work(user=user, pharmacy=pharmacy):
+        raise ValidationError(
+            "Cette pharmacie a délégué tout le traitement au Backoffice : "
+            "vous pouvez consulter et commenter, pas modifier."
+        )
+
+
+def _check_transition(*, from_status: str, to_status: str) -> None:
+    if to_status not in allowed_transitions(from_status):
+        raise ValidationError(
+            f"Passage impossible de « {S(from_status).label} » à « {S(to_status).label} »."
+        )
+
+
+def _status_fields(
+    *, to_status: str, new_invoice_number: str | None, write_off_reason: str | None
+) -> dict:
+    fields: dict = {"status": to_status}
+    if to_status == S.REINVOICED:
+        number = (new_invoice_number or "").strip()
+        if not INVOICE_NUMBER.match(number):
+            raise ValidationError("Indiquez le nouveau numéro de facture (9 chiffres).")
+        fields["new_invoice_number"] = number
+    if to_status == S.WRITTEN_OFF:
+        reason = (write_off_reason or "").strip()
+        if not reason:
+            raise ValidationError("Indiquez le motif de la perte.")
+        fields["write_off_reason"] = reason
+    if to_status == S.CLOSED:
+        fields["closed_on"] = timezone.localdate()
+    return fields
+
+
+def _event_text(fields: dict) -> str:
+    if "new_invoice_number" in fields:
+        return f"Nouvelle facture n° {fields['new_invoice_number']}"
+    if "write_off_reason" in fields:
+        return f"Motif : {fields['write_off_reason']}"
+    return ""
+
+
+def _sync_claims(*, claim_ids: Iterable[int], to_status: str) -> None:
+    # The claim follows its rejection: re-invoiced, or lost once the write-off is confirmed.
+    if to_status == S.REINVOICED:
+        Claim.objects.filter(pk__in=claim_ids).update(status=ClaimStatus.REINVOICED)
+
+
+@transaction.atomic
+def rejection_transition(
+    *,
+    rejection: Rejection,
+    to_status: str,
+    actor: User,
+    new_invoice_number: str | None = None,
+    write_off_reason: str | None = None,
+) -> Rejection:
+    locked = Rejection.objects.select_for_update().select_related("pharmacy").get(pk=rejection.pk)
+    _require_can_work(user=actor, pharmacy=locked.pharmacy)
+    if to_status not in S.values:
+        raise ValidationError("Statut inconnu.")
+    _check_transition(from_status=locked.status, to_status=to_status)
+    fields = _status_fields(
+        to_status=to_status, new_invoice_number=new_invoice_number, write_off_reason=write_off_reason
+    )
+    if to_status == S.CLOSED and locked.status == S.WRITTEN_OFF:
+        Claim.objects.filter(pk=locked.claim_id).update(status=ClaimStatus.WRITTEN_OFF)
+    _sync_claims(claim_ids=[locked.claim_id], to_status=to_status)
+    from_status = locked.status
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*fields, "updated_at"])
+    RejectionEvent.objects.create(
+        pharmacy_id=locked.pharmacy_id,
+        rejection=locked,
+        kind=RejectionEvent.Kind.STATUS,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        text=_event_text(fields),
+    )
+    return locked
+
+
+@transaction.atomic
+def rejections_bulk_transition(
+    *,
+    rejections: QuerySet[Rejection],
+    to_status: str,
+    actor: User,
+    write_off_reason: str | None = None,
+) -> tuple[int, int]:
+    """Move every selected rejection that may go to `to_status`; returns (moved, refused).
+
+    A re-invoice needs one new number per claim, so it is refused in bulk.
+    """
+    if to_status not in S.values:
+        raise ValidationError("Statut inconnu.")
+    if to_status == S.REINVOICED:
+        raise ValidationError("La refacturation se fait rejet par rejet (un nouveau numéro chacun).")
+    fields = _status_fields(
+        to_status=to_status, new_invoice_number=None, write_off_reason=write_off_reason
+    )
+    rows = list(
+        rejections.select_for_update(of=("self",))
+        .order_by()
+        .values_list("pk", "status", "pharmacy_id", "claim_id", "pharmacy__delegation_mode")
+    )
+    if not actor.is_backoffice and any(r[4] == DelegationMode.TOTAL for r in rows):
+        _require_can_work(user=actor, pharmacy=Pharmacy(delegation_mode=DelegationMode.TOTAL))
+    sources = set(sources_for(to_status))
+    movable = [r for r in rows if r[1] in sources]
+    Rejection.objects.filter(pk__in=[r[0] for r in movable]).update(
+        **fields, updated_at=timezone.now()
+    )
+    _sync_claims(claim_ids=[r[3] for r in movable], to_status=to_status)
+    if to_status == S.CLOSED:
+        Claim.objects.filter(
+            pk__in=[r[3] for r in movable if r[1] == S.WRITTEN_OFF]
+        ).update(status=ClaimStatus.WRITTEN_OFF)
+    text = _event_text(fields)
+    RejectionEvent.objects.bulk_create(
+        RejectionEvent(
+            pharmacy_id=r[2], rejection_id=r[0], kind=RejectionEvent.Kind.STATUS, actor=actor,
+            from_status=r[1], to_status=to_status, text=text,
+        )
+        for r in movable
+    )
+    return len(movable), len(rows) - len(movable)
+
+
+def assignable_users(*, pharmacies: QuerySet[Pharmacy]) -> QuerySet[User]:
+    """People who may be given a rejection: active staff with a login, and their managers."""
+    staff = Q(
+        kind=User.Kind.PHARMACY, staff_member__pharmacy__in=pharmacies, staff_member__active=True
+    )
+    managers = Q(kind=User.Kind.MANAGER, assignments__pharmacy__in=pharmacies.delegated())
+    return (
+        User.objects.filter(is_active=True)
+        .filter(staff | managers)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def _check_assignee(*, assignee: User | None, pharmacy_ids: set[int]) -> None:
+    if assignee is None:
+        return
+    seen = set(visible_pharmacies(assignee).filter(pk__in=pharmacy_ids).values_list("pk", flat=True))
+    if seen != pharmacy_ids:
+        raise ValidationError(f"{assignee.get_full_name() or assignee.username} ne travaille pas pour cette pharmacie.")
+
+
+def _assignee_text(assignee: User | None) -> str:
+    if assignee is None:
+        return "Attribution retirée"
+    return f"Attribué à {assignee.get_full_name() or assignee.username}"
+
+
+@transaction.atomic
+def rejection_assign(*, rejection: Rejection, assignee: User | None, actor: User) -> Rejection:
+    _require_can_work(user=actor, pharmacy=rejection.pharmacy)
+    _check_assignee(assignee=assignee, pharmacy_ids={rejection.pharmacy_id})
+    rejection.assignee = assignee
+    rejection.save(update_fields=["assignee", "updated_at"])
+    RejectionEvent.objects.create(
+        pharmacy_id=rejection.pharmacy_id, rejection=rejection, kind=RejectionEvent.Kind.ASSIGN,
+        actor=actor, text=_assignee_text(assignee),
+    )
+    return rejection
+
+
+@transaction.atomic
+def rejections_bulk_assign(
+    *, rejections: QuerySet[Rejection], assignee: User | None, actor: User
+) -> int:
+    rows = list(
+        rejections.select_for_update(of=("self",))
+        .order_by()
+        .values_list("pk", "pharmacy_id", "pharmacy__delegation_mode")
+    )
+    if not actor.is_backoffice and any(r[2] == DelegationMode.TOTAL for r in rows):
+        _require_can_work(user=actor, pharmacy=Pharmacy(delegation_mode=DelegationMode.TOTAL))
+    _check_assignee(assignee=assignee, pharmacy_ids={r[1] for r in rows})
+    Rejection.objects.filter(pk__in=[r[0] for r in rows]).update(
+        assignee=assignee, updated_at=timezone.now()
+    )
+    text = _assignee_text(assignee)
+    RejectionEvent.objects.bulk_create(
+        RejectionEvent(
+            pharmacy_id=r[1], rejection_id=r[0], kind=RejectionEvent.Kind.ASSIGN, actor=actor,
+            text=text,
+        )
+        for r in rows
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def rejection_set_handler(*, rejection: Rejection, handled_by: str, actor: User) -> Rejection:
+    """Partial delegation: who works this rejection, the pharmacy or the Backoffice."""
+    if not actor.is_backoffice:
+        raise ValidationError("Seul le Backoffice répartit le travail avec la pharmacie.")
+    if rejection.pharmacy.delegation_mode != DelegationMode.PARTIAL:
+        raise ValidationError("La répartition ne concerne que les pharmacies en délégation partielle.")
+    if handled_by not in HandledBy.values:
+        raise ValidationError("Valeur inconnue.")
+    rejection.handled_by = handled_by
+    rejection.handled_by_overridden = True
+    rejection.save(update_fields=["handled_by", "handled_by_overridden", "updated_at"])
+    RejectionEvent.objects.create(
+        pharmacy_id=rejection.pharmacy_id, rejection=rejection, kind=RejectionEvent.Kind.HANDLER,
+        actor=actor, text=f"Traité par : {HandledBy(handled_by).label}",
+    )
+    return rejection
+
+
+def rejection_comment(*, rejection: Rejection, actor: User, text: str) -> RejectionEvent:
+    text = text.strip()
+    if not text:
+        raise ValidationError("Le commentaire est vide.")
+    return RejectionEvent.objects.create(
+        pharmacy_id=rejection.pharmacy_id, rejection=rejection, kind=RejectionEvent.Kind.COMMENT,
+        actor=actor, text=text,
+    )
+
+
+def attachment_sniff(head: bytes) -> tuple[str, str]:
+    """(content type, extension) from the first bytes, or a French ValidationError."""
+    for signature, content_type, extension in ATTACHMENT_SIGNATURES:
+        if head.startswith(signature):
+            return content_type, extension
+    raise ValidationError("Seuls les fichiers PDF, PNG ou JPEG sont acceptés.")
+
+
+@transaction.atomic
+def rejection_attach(*, rejection: Rejection, actor: User, uploaded_file: UploadedFile) -> Attachment:
+    if uploaded_file.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError("Le fichier dépasse 5 Mo.")
+    uploaded_file.seek(0)
+    content_type, extension = attachment_sniff(uploaded_file.read(8))
+    uploaded_file.seek(0)
+    original_name = (uploaded_file.name or "document").rsplit("/", 1)[-1][:255]
+    attachment = Attachment(
+        pharmacy_id=rejection.pharmacy_id,
+        rejection=rejection,
+        original_name=original_name,
+        content_type=content_type,
+        size_bytes=uploaded_file.size,
+        uploaded_by=actor,
+    )
+    # Our own file name: the user's one never reaches the file system.
+    attachment.file.save(f"{uuid.uuid4().hex}.{extension}", uploaded_file, save=False)
+    attachment.save()
+    RejectionEvent.objects.create(
+        pharmacy_id=rejection.pharmacy_id, rejection=rejection,
+        kind=RejectionEvent.Kind.ATTACHMENT, actor=actor, text=original_name,
+    )
+    return attachment
+
+
+@transaction.atomic
+def unpaid_reminders_request(*, claims: QuerySet[Claim], actor: User, note: str = "") -> int:
+    """Ask for a reminder on each selected unpaid claim; one INSERT, already-open requests kept.
+
+    Returns how many new requests were recorded.
+    """
+    rows = list(
+        claims.filter(status=ClaimStatus.UNPAID).order_by().values_list("pk", "pharmacy_id")
+    )
+    open_requests = UnpaidFollowUp.objects.filter(
+        claim_id__in=[pk for pk, _ in rows], status=UnpaidFollowUp.Status.REQUESTED
+    )
+    before = open_requests.count()
+    UnpaidFollowUp.objects.bulk_create(
+        [
+            UnpaidFollowUp(pharmacy_id=pharmacy_id, claim_id=pk, requested_by=actor, note=note)
+            for pk, pharmacy_id in rows
+        ],
+        ignore_conflicts=True,
+    )
+    return open_requests.count() - before
+
+
+@transaction.atomic
+def unpaid_reminders_mark_sent(
+    *, follow_ups: QuerySet[UnpaidFollowUp], actor: User, sent_on: dt.date | None = None
+) -> int:
+    """For the Backoffice once the letters are out: one UPDATE of the open requests."""
+    return follow_ups.filter(status=UnpaidFollowUp.Status.REQUESTED).update(
+        status=UnpaidFollowUp.Status.SENT, sent_by=actor, sent_on=sent_on or timezone.localdate()
+    )
