@@ -64,3 +64,11 @@ def integer(value) -> str:
     if value is None or value == "":
         return "—"
     return format_decimal_fr(value, 0)
+
+
+@register.filter
+def number(value, places: int = 1) -> str:
+    """A plain number in French format (`12,5`), e.g. a delay in days."""
+    if value is None or value == "":
+        return "—"
+    return format_decimal_fr(value, int(places))

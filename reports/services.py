@@ -1,0 +1,118 @@
+"""Producing and sending the monthly report: claim (compare-and-swap), render, store, mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from pharmacies.models import Pharmacy, StaffRole
+from reports.charts import month_label, percent_trend_chart
+from reports.models import MonthlyReport
+from reports.pdf import render_pdf
+from reports.statistics import MonthStatistics, first_of_month, month_statistics
+
+logger = logging.getLogger(__name__)
+
+MONTHS_FR_LONG = [
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+    "septembre", "octobre", "novembre", "décembre",
+]
+
+
+def month_name(month: dt.date) -> str:
+    return f"{MONTHS_FR_LONG[month.month - 1]} {month.year}"
+
+
+def report_context(stats: MonthStatistics) -> dict:
+    return {
+        "stats": stats,
+        "pharmacy": stats.pharmacy,
+        "month_name": month_name(stats.month),
+        "trend_chart": percent_trend_chart(
+            title="Taux de rejet sur 12 mois",
+            labels=[month_label(t.month.year, t.month.month) for t in stats.trend],
+            rates=[t.rate for t in stats.trend],
+            truncate_label=-1,  # "sept. 26" whole, not "sept.…"
+        ),
+    }
+
+
+def report_pdf_render(*, pharmacy: Pharmacy, month: dt.date) -> bytes:
+    stats = month_statistics(pharmacy=pharmacy, month=month)
+    return render_pdf("reports/monthly_report.html", report_context(stats))
+
+
+def titulaire_emails(*, pharmacy: Pharmacy) -> list[str]:
+    return list(
+        pharmacy.staff.filter(role=StaffRole.TITULAIRE, active=True, user__isnull=False)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+
+
+def report_produce(*, pharmacy_id: int, month: dt.date, force: bool = False) -> MonthlyReport | None:
+    """Render, store and mail the report once. Returns None when another run owns
+    or already sent it. `force` re-renders and re-sends a sent report (on demand)."""
+    month = first_of_month(month)
+    states = [MonthlyReport.State.PENDING, MonthlyReport.State.FAILED]
+    if force:
+        states.append(MonthlyReport.State.SENT)
+    report = MonthlyReport.claim(pharmacy_id=pharmacy_id, month=month, from_states=tuple(states))
+    if report is None:
+        return None
+    try:
+        pdf = report_pdf_render(pharmacy=report.pharmacy, month=month)
+        if report.pdf:
+            report.pdf.delete(save=False)
+        report.pdf.save(f"rapport-{report.pharmacy.finess}-{month:%Y-%m}.pdf", ContentFile(pdf), save=False)
+        report.generated_at = timezone.now()
+        report.save(update_fields=["pdf", "generated_at"])
+        recipients = titulaire_emails(pharmacy=report.pharmacy)
+        if recipients:
+            report_mail(report=report, recipients=recipients, pdf=pdf)
+        report.recipients = ", ".join(recipients)
+        report.state = MonthlyReport.State.SENT
+        report.sent_at = timezone.now() if recipients else None
+        report.save(update_fields=["recipients", "state", "sent_at"])
+    except Exception as error:
+        # Back to a claimable state: the next run (or a retry) tries again.
+        MonthlyReport.objects.filter(pk=report.pk).update(
+            state=MonthlyReport.State.FAILED, error=repr(error)[:2000]
+        )
+        raise
+    return report
+
+
+def report_mail(*, report: MonthlyReport, recipients: list[str], pdf: bytes) -> None:
+    name = month_name(report.month)
+    message = EmailMessage(
+        subject=f"Rapport tiers-payant de {name} — {report.pharmacy.name}",
+        body=(
+            "Bonjour,\n\n"
+            f"Vous trouverez ci-joint le rapport tiers-payant de {name} pour "
+            f"{report.pharmacy.name} : les chiffres du mois, l'évolution des rejets, "
+            "leurs motifs et les conseils pour les éviter.\n\n"
+            "Bonne lecture,\nLe service Backoffice"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+    message.attach(report.pdf.name.rsplit("/", 1)[-1], pdf, "application/pdf")
+    message.send()
+
+
+def reports_pharmacies() -> QuerySet[Pharmacy]:
+    """Every pharmacy gets its report (delegated or not: it is the product's monthly summary)."""
+    return Pharmacy.objects.order_by("pk")
+
+
+def previous_month(today: dt.date) -> dt.date:
+    return (first_of_month(today) - dt.timedelta(days=1)).replace(day=1)

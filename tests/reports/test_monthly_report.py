@@ -1,0 +1,108 @@
+"""The monthly report: PDF content, compare-and-swap, e-mail to the titulaire, the command."""
+
+import datetime as dt
+import subprocess
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from pharmacies.models import StaffRole
+from reports.models import MonthlyReport
+from reports.services import report_produce
+from reports.tasks import monthly_reports_all
+from reports.statistics import month_statistics
+from tests.factories import PharmacyFactory, StaffMemberFactory
+from tests.reports.dataset import build_month
+
+OCTOBER = dt.date(2026, 10, 1)
+
+
+@pytest.fixture
+def dataset(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pharmacy = PharmacyFactory(name="Pharmacie des Tilleuls")
+    StaffMemberFactory(pharmacy=pharmacy, role=StaffRole.TITULAIRE, user__email="titulaire@tilleuls.test")
+    return build_month(
+        pharmacy=pharmacy, month=OCTOBER,
+        operators={"OP-A": (150, 0.03), "OP-B": (100, 0.3), "OP-C": (80, 0.04)}, error_prone="OP-B",
+    )
+
+
+def pdf_pages(path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def test_it_renders_stores_and_mails_the_report_once(dataset):
+    report = report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER)
+
+    assert report.state == MonthlyReport.State.SENT
+    assert report.pdf.read().startswith(b"%PDF")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["titulaire@tilleuls.test"]
+    assert "octobre 2026" in message.subject
+    assert message.attachments[0].mimetype == "application/pdf"
+
+    assert report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) is None
+    assert len(mail.outbox) == 1
+
+
+def test_the_pdf_names_pharmacy_and_month_on_every_page_and_the_top_reasons(dataset):
+    report = report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER)
+    pages = pdf_pages(report.pdf.path)
+    stats = month_statistics(pharmacy=dataset.pharmacy, month=OCTOBER)
+
+    assert len(pages) >= 2
+    for page in pages:
+        assert "Pharmacie des Tilleuls" in page
+        assert "octobre 2026" in page
+    summary = " ".join(pages[0].split())
+    for reason in stats.top_reasons:
+        assert reason.label in summary
+        assert " ".join(reason.advice_prevent.split())[:60] in summary
+    helped = stats.operator_needing_help
+    assert helped.operator_code == dataset.error_prone_operator
+    assert helped.name in summary and dataset.error_prone_operator in summary
+
+
+def test_a_failed_render_can_be_retried(dataset, monkeypatch):
+    def boom(**kwargs):
+        raise RuntimeError("WeasyPrint en panne")
+
+    monkeypatch.setattr("reports.services.report_pdf_render", boom)
+    with pytest.raises(RuntimeError):
+        report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER)
+    assert MonthlyReport.objects.get().state == MonthlyReport.State.FAILED
+    monkeypatch.undo()
+
+    assert report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) is not None
+    assert len(mail.outbox) == 1
+
+
+def test_a_report_being_rendered_elsewhere_is_not_claimed(dataset):
+    MonthlyReport.objects.create(pharmacy=dataset.pharmacy, month=OCTOBER, state=MonthlyReport.State.RENDERING)
+    assert report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) is None
+    assert mail.outbox == []
+
+
+def test_the_beat_task_fans_out_one_report_per_pharmacy_for_last_month(dataset):
+    other = PharmacyFactory()
+    StaffMemberFactory(pharmacy=other, role=StaffRole.TITULAIRE, user__email="autre@pharma.test")
+    from unittest import mock
+
+    with mock.patch("reports.tasks.timezone.localdate", return_value=dt.date(2026, 11, 1)):
+        assert monthly_reports_all() == 2  # tasks run inline in tests (no broker)
+        monthly_reports_all()
+
+    assert MonthlyReport.objects.filter(month=OCTOBER, state="sent").count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["autre@pharma.test", "titulaire@tilleuls.test"]
+
+
+def test_the_command_regenerates_one_pharmacy_on_demand(dataset):
+    report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER)
+    call_command("monthly_reports", "--month", "2026-10", "--pharmacy", dataset.pharmacy.finess)
+    assert len(mail.outbox) == 2  # on demand: re-rendered and re-sent
+    call_command("monthly_reports", "--month", "2026-10", "--no-resend")
+    assert len(mail.outbox) == 2
