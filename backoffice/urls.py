@@ -3,11 +3,41 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from backoffice import views
+from pharmacies import account_views
 
 backoffice_patterns = (
     [
         path("portefeuille/", views.portfolio, name="portfolio"),
         path("supervision/", views.supervision, name="supervision"),
+        path(
+            "supervision/pharmacies/<int:pharmacy_id>/delegation/",
+            views.delegation_edit,
+            name="delegation_edit",
+        ),
+        path("modeles/", views.letter_templates, name="letter_templates"),
+        path("modeles/nouveau/", views.letter_template_edit, name="letter_template_new"),
+        path("modeles/<int:template_id>/", views.letter_template_edit, name="letter_template_edit"),
+        path("pharmacies/<int:pharmacy_id>/", views.pharmacy_home, name="pharmacy"),
+        path("pharmacies/<int:pharmacy_id>/relances/", views.reminders, name="reminders"),
+        path(
+            "pharmacies/<int:pharmacy_id>/relances/<int:reminder_id>/",
+            views.reminder_detail,
+            name="reminder_detail",
+        ),
+        path(
+            "pharmacies/<int:pharmacy_id>/relances/<int:reminder_id>/pdf/",
+            views.reminder_pdf,
+            name="reminder_pdf",
+        ),
+        path("pharmacies/<int:pharmacy_id>/contacts/", views.contacts, name="contacts"),
+        path("pharmacies/<int:pharmacy_id>/temps/", views.time_entries, name="time"),
+        path("pharmacies/<int:pharmacy_id>/repartition/", views.delegation_rules, name="rules"),
+        path("pharmacies/<int:pharmacy_id>/diagnostic/", views.diagnostic, name="diagnostic"),
+        path(
+            "pharmacies/<int:pharmacy_id>/diagnostic.pdf",
+            views.diagnostic_pdf,
+            name="diagnostic_pdf",
+        ),
     ],
     "backoffice",
 )
@@ -15,8 +45,15 @@ backoffice_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("comptes/", include("django.contrib.auth.urls")),
+    path("comptes/securite/", account_views.security, name="account_security"),
+    path(
+        "comptes/securite/autres-sessions/",
+        account_views.end_other_sessions,
+        name="account_end_other_sessions",
+    ),
     path("pharmacies/", include("pharmacies.urls")),
     path("pharmacies/<int:pharmacy_id>/", include("rejections.urls")),
+    path("pharmacies/<int:pharmacy_id>/paiements/", include("payments.urls")),
     path("backoffice/", include(backoffice_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,109 @@
+"""Reconciliation by hand: link, split, unlink, accept or dismiss a proposal.
+
+A person's decision is final for the nightly run: manual links are rows the run
+never deletes, and an unlink or dismissal leaves a `ManualDecision` the run
+honours (see `payments.matching`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from payments.matching import reconciliation_totals_refresh
+from payments.models import (
+    BankLine, ManualDecision, MatchProposal, PaymentSlip, Reconciliation,
+)
+from pharmacies.models import Pharmacy, User
+
+
+def _refresh(pharmacy: Pharmacy, slip_ids: list[int], bank_line_ids: list[int]) -> None:
+    with connection.cursor() as cursor:
+        reconciliation_totals_refresh(cursor, pharmacy_id=pharmacy.pk, slip_ids=slip_ids,
+                                      bank_line_ids=bank_line_ids)
+    # Proposals about what is now fully settled are moot.
+    MatchProposal.objects.filter(pharmacy=pharmacy, status=MatchProposal.Status.OPEN).filter(
+        bank_line__status=BankLine.Status.MATCHED, bank_line_id__in=bank_line_ids
+    ).delete()
+    settled = list(PaymentSlip.objects.filter(
+        pharmacy=pharmacy, pk__in=slip_ids, status=PaymentSlip.Status.MATCHED
+    ).values_list("pk", flat=True))
+    if settled:
+        MatchProposal.objects.filter(pharmacy=pharmacy, status=MatchProposal.Status.OPEN,
+                                     slip_ids__overlap=settled).delete()
+
+
+@transaction.atomic
+def reconciliation_link(
+    *, pharmacy: Pharmacy, bank_line: BankLine, allocations: list[tuple[PaymentSlip, Decimal]],
+    user: User | None,
+) -> list[Reconciliation]:
+    """Link one bank line to slips, each for an amount (a split when less than the slip)."""
+    line = BankLine.objects.select_for_update().get(pharmacy=pharmacy, pk=bank_line.pk)
+    slips = {s.pk: s for s in PaymentSlip.objects.select_for_update().filter(
+        pharmacy=pharmacy, pk__in=[s.pk for s, _ in allocations])}
+    total = sum((amount for _, amount in allocations), Decimal("0"))
+    if not allocations or any(amount <= 0 for _, amount in allocations):
+        raise ValidationError("Chaque montant rapproché doit être positif.")
+    if total > line.amount - line.matched_amount:
+        raise ValidationError("Le total dépasse le reste à rapprocher du virement.")
+    links = []
+    for slip, amount in allocations:
+        current = slips[slip.pk]
+        if amount > current.total - current.matched_amount:
+            raise ValidationError(f"Le bordereau {current.reference} n'a plus que "
+                                  f"{current.total - current.matched_amount} € à rapprocher.")
+        link, created = Reconciliation.objects.get_or_create(
+            pharmacy=pharmacy, slip=current, bank_line=line,
+            defaults={"amount": amount, "source": Reconciliation.Source.MANUAL, "created_by": user},
+        )
+        if not created:
+            Reconciliation.objects.filter(pk=link.pk).update(
+                amount=F("amount") + amount, source=Reconciliation.Source.MANUAL)
+        links.append(link)
+    ManualDecision.objects.filter(pharmacy=pharmacy, bank_line=line, slip_id__in=slips).delete()
+    _refresh(pharmacy, list(slips), [line.pk])
+    return links
+
+
+@transaction.atomic
+def reconciliation_unlink(*, pharmacy: Pharmacy, reconciliation: Reconciliation,
+                          user: User | None) -> None:
+    """Remove a link; the nightly run will never make it again."""
+    link = Reconciliation.objects.select_for_update().get(pharmacy=pharmacy, pk=reconciliation.pk)
+    ManualDecision.objects.get_or_create(
+        pharmacy=pharmacy, slip_id=link.slip_id, bank_line_id=link.bank_line_id,
+        defaults={"kind": ManualDecision.Kind.UNLINKED, "created_by": user},
+    )
+    slip_id, line_id = link.slip_id, link.bank_line_id
+    link.delete()
+    _refresh(pharmacy, [slip_id], [line_id])
+
+
+@transaction.atomic
+def proposal_accept(*, pharmacy: Pharmacy, proposal: MatchProposal, user: User | None) -> None:
+    proposal = MatchProposal.objects.select_for_update().get(
+        pharmacy=pharmacy, pk=proposal.pk, status=MatchProposal.Status.OPEN)
+    slips = list(PaymentSlip.objects.filter(pharmacy=pharmacy, pk__in=proposal.slip_ids))
+    reconciliation_link(pharmacy=pharmacy, bank_line=proposal.bank_line, user=user,
+                        allocations=[(s, s.total - s.matched_amount) for s in slips])
+    MatchProposal.objects.filter(pk=proposal.pk).update(
+        status=MatchProposal.Status.ACCEPTED, decided_at=timezone.now())
+
+
+@transaction.atomic
+def proposal_dismiss(*, pharmacy: Pharmacy, proposal: MatchProposal, user: User | None) -> None:
+    proposal = MatchProposal.objects.select_for_update().get(
+        pharmacy=pharmacy, pk=proposal.pk, status=MatchProposal.Status.OPEN)
+    ManualDecision.objects.bulk_create(
+        [ManualDecision(pharmacy=pharmacy, slip_id=slip_id, bank_line_id=proposal.bank_line_id,
+                        kind=ManualDecision.Kind.DISMISSED, created_by=user)
+         for slip_id in proposal.slip_ids],
+        ignore_conflicts=True,
+    )
+    MatchProposal.objects.filter(pk=proposal.pk).update(
+        status=MatchProposal.Status.DISMISSED, decided_at=timezone.now())

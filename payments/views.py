@@ -1,0 +1,108 @@
+"""Reconciliation pages: the review queue, a bank line's manual link, what is left unmatched."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from payments import selectors, services
+from payments.forms import allocations_from
+from payments.models import BankLine, MatchProposal, PaymentSlip, Reconciliation
+from pharmacies.access import pharmacy_view
+from pharmacies.models import Pharmacy
+
+
+def _partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+@pharmacy_view
+def review(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+    template = "payments/review.html#queue" if _partial(request) else "payments/review.html"
+    return TemplateResponse(request, template, {
+        "pharmacy": pharmacy, "groups": selectors.proposals_open(pharmacy=pharmacy),
+    })
+
+
+@require_POST
+@pharmacy_view
+def proposal_decide(request: HttpRequest, pharmacy: Pharmacy, proposal_id: int,
+                    decision: str) -> HttpResponse:
+    proposal = get_object_or_404(MatchProposal, pharmacy=pharmacy, pk=proposal_id,
+                                 status=MatchProposal.Status.OPEN)
+    try:
+        if decision == "accept":
+            services.proposal_accept(pharmacy=pharmacy, proposal=proposal, user=request.user)
+            messages.success(request, "Rapprochement enregistré.")
+        else:
+            services.proposal_dismiss(pharmacy=pharmacy, proposal=proposal, user=request.user)
+            messages.info(request, "Proposition écartée.")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    if _partial(request):
+        return review(request, pharmacy.pk)
+    return redirect("payments:review", pharmacy.pk)
+
+
+def _bank_line_context(pharmacy: Pharmacy, line: BankLine, allocations=(), errors=()) -> dict:
+    allocated = sum((amount for _, amount in allocations), Decimal("0"))
+    chosen = {slip.pk: amount for slip, amount in allocations}
+    return {
+        "pharmacy": pharmacy, "line": line,
+        "links": selectors.reconciliations_of(pharmacy=pharmacy, bank_line=line),
+        "slips": selectors.slips_unpaid(pharmacy=pharmacy),
+        "chosen": chosen, "allocated": allocated, "errors": errors,
+        "remainder": line.amount - line.matched_amount - allocated,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@pharmacy_view
+def bank_line_link(request: HttpRequest, pharmacy: Pharmacy, bank_line_id: int) -> HttpResponse:
+    """Link by hand: tick slips, adjust amounts (a split), watch the remainder count down."""
+    line = get_object_or_404(BankLine, pharmacy=pharmacy, pk=bank_line_id)
+    slips = PaymentSlip.objects.filter(pharmacy=pharmacy)
+    if request.method == "POST":
+        allocations, errors = allocations_from(request.POST, slips)
+        if request.POST.get("preview"):
+            return TemplateResponse(request, "payments/bank_line.html#remainder",
+                                    _bank_line_context(pharmacy, line, allocations, errors))
+        if not errors and allocations:
+            try:
+                services.reconciliation_link(pharmacy=pharmacy, bank_line=line,
+                                             allocations=allocations, user=request.user)
+                messages.success(request, "Rapprochement enregistré.")
+                return redirect("payments:bank_line", pharmacy.pk, line.pk)
+            except ValidationError as exc:
+                errors = exc.messages
+        if not allocations and not errors:
+            errors = ["Cochez au moins un bordereau."]
+        return TemplateResponse(request, "payments/bank_line.html",
+                                _bank_line_context(pharmacy, line, allocations, errors), status=400)
+    return TemplateResponse(request, "payments/bank_line.html", _bank_line_context(pharmacy, line))
+
+
+@require_POST
+@pharmacy_view
+def reconciliation_unlink(request: HttpRequest, pharmacy: Pharmacy,
+                          reconciliation_id: int) -> HttpResponse:
+    link = get_object_or_404(Reconciliation, pharmacy=pharmacy, pk=reconciliation_id)
+    services.reconciliation_unlink(pharmacy=pharmacy, reconciliation=link, user=request.user)
+    messages.info(request, "Lien supprimé : le traitement de nuit ne le refera pas.")
+    return redirect("payments:bank_line", pharmacy.pk, link.bank_line_id)
+
+
+@pharmacy_view
+def unmatched(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+    return TemplateResponse(request, "payments/unmatched.html", {
+        "pharmacy": pharmacy,
+        "bank_lines": selectors.bank_lines_unmatched(pharmacy=pharmacy)[:500],
+        "slips": selectors.slips_unpaid(pharmacy=pharmacy)[:500],
+        "totals": selectors.unmatched_totals(pharmacy=pharmacy),
+    })

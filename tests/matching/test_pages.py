@@ -1,0 +1,107 @@
+"""Reconciliation pages: review queue, manual link with a remainder, unlink, unmatched lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from payments.matching import slips_match
+from payments.models import BankLine, ManualDecision, MatchProposal, PaymentSlip, Reconciliation
+from tests.factories import BankAccountFactory, BankLineFactory, OrganismFactory, PaymentSlipFactory
+
+
+@pytest.fixture
+def ambiguous(pharmacy_a):
+    """One credit of 75 € and two CPAM slips of 75 €: the run can only propose."""
+    cpam = OrganismFactory(code="016910001", name="CPAM du Rhône")
+    slips = [PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal("75.00"),
+                                payment_date=dt.date(2026, 10, d)) for d in (7, 9)]
+    line = BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a),
+                           amount=Decimal("75.00"), booking_date=dt.date(2026, 10, 10),
+                           label="VIR SEPA RECU /DE CPAM DU RHONE")
+    slips_match(pharmacy_id=pharmacy_a.id)
+    return line, slips
+
+
+def test_the_queue_shows_proposals_with_evidence(login, titulaire_a, pharmacy_a, ambiguous):
+    response = login(titulaire_a).get(reverse("payments:review", args=[pharmacy_a.pk]))
+    assert response.status_code == 200
+    assert b"payeur nomm" in response.content and b"2 candidats" in response.content
+
+
+def test_accepting_a_proposal_links_and_clears_the_queue(login, manager_a, pharmacy_a, ambiguous):
+    line, slips = ambiguous
+    proposal = MatchProposal.objects.get(bank_line=line, slip_ids=[slips[1].pk])
+    client = login(manager_a)
+
+    response = client.post(reverse("payments:proposal_accept", args=[pharmacy_a.pk, proposal.pk]),
+                           HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    link = Reconciliation.objects.get()
+    assert (link.slip_id, link.source) == (slips[1].pk, "manual")
+    assert not MatchProposal.objects.filter(status="open").exists()
+    # The night after, nothing is undone.
+    slips_match(pharmacy_id=pharmacy_a.id)
+    assert list(Reconciliation.objects.values_list("slip_id", flat=True)) == [slips[1].pk]
+
+
+def test_manual_split_and_remainder(login, titulaire_a, pharmacy_a, ambiguous):
+    line, slips = ambiguous
+    client = login(titulaire_a)
+    url = reverse("payments:bank_line", args=[pharmacy_a.pk, line.pk])
+
+    preview = client.post(url, {"slip": [slips[0].pk], "amount_%d" % slips[0].pk: "40,00",
+                                "preview": "1"}, HTTP_HX_REQUEST="true")
+    assert "35,00" in preview.content.decode().replace("\xa0", " ").replace("\u202f", " ")
+
+    client.post(url, {"slip": [slips[0].pk, slips[1].pk], "amount_%d" % slips[0].pk: "40,00",
+                      "amount_%d" % slips[1].pk: "35,00"})
+
+    line.refresh_from_db()
+    assert line.status == BankLine.Status.MATCHED
+    assert PaymentSlip.objects.get(pk=slips[0].pk).status == PaymentSlip.Status.PARTIAL
+
+
+def test_unlink_is_remembered_by_the_night(login, titulaire_a, pharmacy_a):
+    cpam = OrganismFactory(code="016910001", name="CPAM du Rhône")
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal("812.40"),
+                       payment_date=dt.date(2026, 10, 8))
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("812.40"),
+                    booking_date=dt.date(2026, 10, 12), label="VIR SEPA RECU /DE CPAM DU RHONE")
+    slips_match(pharmacy_id=pharmacy_a.id)
+    link = Reconciliation.objects.get()
+
+    login(titulaire_a).post(reverse("payments:unlink", args=[pharmacy_a.pk, link.pk]))
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert not Reconciliation.objects.exists()
+    assert ManualDecision.objects.filter(kind="unlinked").count() == 1
+    assert not MatchProposal.objects.exists()
+
+
+def test_unmatched_lists(login, titulaire_a, pharmacy_a, ambiguous):
+    response = login(titulaire_a).get(reverse("payments:unmatched", args=[pharmacy_a.pk]))
+    assert response.status_code == 200
+    assert response.content.count(b"BRD") == 2
+
+
+def test_another_tenant_gets_404(login, manager_c, pharmacy_a, ambiguous):
+    line, _ = ambiguous
+    proposal = MatchProposal.objects.first()
+    client = login(manager_c)
+    assert client.get(reverse("payments:review", args=[pharmacy_a.pk])).status_code == 404
+    assert client.get(reverse("payments:bank_line", args=[pharmacy_a.pk, line.pk])).status_code == 404
+    assert client.post(reverse("payments:proposal_accept",
+                               args=[pharmacy_a.pk, proposal.pk])).status_code == 404
+    assert not Reconciliation.objects.exists()
+
+
+def test_an_object_of_another_pharmacy_is_404_even_under_mine(login, manager_a, pharmacy_a,
+                                                              pharmacy_b, ambiguous):
+    line, _ = ambiguous
+    url = reverse("payments:bank_line", args=[pharmacy_b.pk, line.pk])
+    assert login(manager_a).get(url).status_code == 404
