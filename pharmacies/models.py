@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from pharmacies.identifiers import finess_shape_is_valid
 
@@ -70,9 +71,18 @@ class User(AbstractUser):
         SUPERVISOR = "supervisor", "Superviseur Backoffice"
 
     kind = models.CharField("profil", max_length=12, choices=Kind.choices, default=Kind.PHARMACY)
+    # Part of the session hash: changing it ends every other session of the user.
+    session_salt = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = "utilisateur"
+
+    def get_session_auth_hash(self) -> str:
+        return salted_hmac(
+            "pharmacies.User.get_session_auth_hash",
+            self.password + self.session_salt,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_backoffice(self) -> bool:

@@ -1,0 +1,23 @@
+"""The user's own account: security settings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from pharmacies.accounts import user_other_sessions_end
+
+
+@login_required
+def security(request: HttpRequest) -> TemplateResponse:
+    return TemplateResponse(request, "pharmacies/account_security.html", {})
+
+
+@require_POST
+@login_required
+def end_other_sessions(request: HttpRequest) -> HttpResponse:
+    user_other_sessions_end(request=request, user=request.user)
+    messages.success(request, "Vos autres sessions sont fermées.")
+    return redirect("account_security")
