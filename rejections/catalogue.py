@@ -72,7 +72,7 @@ _ATTESTATION = (
 )
 _MUTUELLE = (
     "Choisir la mutuelle par son code de télétransmission (numéro AMC de l'attestation), "
-    "pas par son nom, et appliquer le contrat indiqué sur l'attestation."
+    "pas par son nom, et appliquer le bon contrat : celui indiqué sur l'attestation."
 )
 _SCAN = (
     "Scanner l'ordonnance et tous les documents (carte Vitale, carte mutuelle, "

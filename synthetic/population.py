@@ -267,7 +267,11 @@ def make_pharmacy(seed: int, index: int, *, scale: float = 1.0) -> Pharmacy:
         files = [_bank_file(bank_format)]
     iban, bank_code, branch, account = make_iban(rng)
     encoding = rng.choices(("cp1252", "utf-8", "utf-8-sig"), (40, 40, 20))[0]
+    finess = make_finess(rng, departement)
+    wholesaler = rng.choice(WHOLESALERS)
 
+    # The population has its own stream so that --size never changes the identity above.
+    rng = Random(f"synthetic:{seed}:patients:{index}")
     # Patients: a heavy-tailed visit frequency; the AMC is assigned so that its
     # share of visits is on target whatever the tail (stratified, not drawn).
     n_patients = max(150, int(1900 * size_factor * scale))
@@ -302,12 +306,12 @@ def make_pharmacy(seed: int, index: int, *, scale: float = 1.0) -> Pharmacy:
     for s in staff:
         s.error_factor /= mean_factor
     return Pharmacy(
-        index=index, finess=make_finess(rng, departement), name=name, city=city,
+        index=index, finess=finess, name=name, city=city,
         departement=departement, size_factor=size_factor, delegation=delegation,
         delegation_hours=hours, staff=staff, error_prone_operator=prone,
         bank_format=bank_format, bank_files=files, iban=iban, bank_code=bank_code,
         branch_code=branch, account=account, encoding=encoding,
-        wholesaler=rng.choice(WHOLESALERS),
+        wholesaler=wholesaler,
         patients=Weighted(patients, weights),
         prescribers=Weighted(prescribers, [1 / (r + 1) ** 0.9 for r in range(len(prescribers))]),
         operators=Weighted(staff, operator_weights),
