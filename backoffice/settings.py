@@ -121,6 +121,10 @@ STORAGES = {
         )
     },
 }
+# Patient identity (name, NIR) is kept this long after the date of care, then
+# purged by `manage.py purge_patient_data` (the accounting figures stay).
+PATIENT_DATA_RETENTION_DAYS = int(os.environ.get("PATIENT_DATA_RETENTION_DAYS", 3 * 365))
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
