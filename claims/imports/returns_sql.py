@@ -1,0 +1,202 @@
+"""Returns (`retours`): parser stream → COPY into a TEMP table → set-based writes.
+
+In one transaction, in this order:
+1. payers unknown to the table are created;
+2. payment slips (bordereaux), one per (pharmacy, organism, reference);
+3. return lines, upserted on their natural key (the model's `unique_return_line`);
+   `claim` is set when the claim is already imported, else left NULL for the
+   nightly matching (`claims.returns`) to find later;
+4. the totals and line counts of the slips the file touched, from their lines, in SQL.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from claims.imports.organisms import organisms_create_missing
+from claims.imports.result import ImportResult
+from claims.imports.staging import (
+    copy_stream,
+    create_staging_table,
+    duplicate_problems,
+    too_long_problems,
+)
+from claims.parsers.returns_csv import ReturnRow, iter_return_rows
+from claims.models import ReturnLine
+from payments.models import PaymentSlip
+from pharmacies.models import Pharmacy
+
+STAGING = "import_returns"
+STAGING_COLUMNS = (
+    ("line", "integer"),
+    ("invoice_number", "text"),
+    ("payer_kind", "text"),
+    ("organism_code", "text"),
+    ("status", "text"),
+    ("amount_paid", "numeric(12,2)"),
+    ("reject_code", "text"),
+    ("reject_label", "text"),
+    ("slip_reference", "text"),
+    ("payment_date", "date"),
+    ("return_date", "date"),
+)
+# The natural key of a return line, as the staging table spells it.
+NATURAL_KEY = (
+    "invoice_number", "payer_kind", "organism_code", "status", "return_date", "slip_reference",
+    "amount_paid",
+)
+LENGTH_LIMITS = {
+    "reject_code": ("code_rejet", ReturnLine._meta.get_field("reject_code").max_length),
+    "slip_reference": ("bordereau", PaymentSlip._meta.get_field("reference").max_length),
+}
+
+
+def _as_tuple(row: ReturnRow) -> tuple:
+    return (
+        row.line, row.invoice_number, row.payer_kind, row.organism_code, row.status,
+        row.amount_paid, row.reject_code, row.reject_label[:255], row.slip_reference,
+        row.payment_date, row.return_date,
+    )
+
+
+def returns_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryIO) -> ImportResult:
+    """Stage and write a `retours` file; the caller commits or rolls back."""
+    create_staging_table(cursor, name=STAGING, columns=STAGING_COLUMNS)
+    items = iter_return_rows(source, expected_finess=pharmacy.finess)
+    streamed = copy_stream(
+        cursor, table=STAGING, columns=[c for c, _ in STAGING_COLUMNS], items=items, to_tuple=_as_tuple
+    )
+    result = ImportResult(problems=streamed.problems, problem_count=streamed.problem_count)
+    cursor.execute(f"ANALYZE {STAGING}")
+    result.add_problems(too_long_problems(cursor, table=STAGING, limits=LENGTH_LIMITS))
+    result.add_problems(
+        duplicate_problems(
+            cursor,
+            table=STAGING,
+            key=NATURAL_KEY,
+            describe=lambda key: f"retour {key[3]} de la facture {key[0]} ({key[1]})",
+            column="facture",
+        )
+    )
+    result.sort_problems()
+    result.counts["rows"] = streamed.rows
+    if not result.ok:
+        return result
+
+    params = {"pharmacy": pharmacy.pk, "batch": batch_id}
+    cursor.execute(
+        f"""
+        SELECT coalesce(sum(amount_paid), 0),
+               count(*) FILTER (WHERE status = 'REJETE'),
+               min(return_date), max(return_date)
+        FROM {STAGING}
+        """
+    )
+    paid, rejected, first_day, last_day = cursor.fetchone()
+    result.counts.update(
+        amount=str(paid), rejections=rejected,
+        first_date=first_day.isoformat() if first_day else "",
+        last_date=last_day.isoformat() if last_day else "",
+    )
+
+    created_organisms = organisms_create_missing(
+        cursor, staging=STAGING, kind="payer_kind", code="organism_code", name=None
+    )
+    result.counts["organisms_created"] = len(created_organisms)
+    if created_organisms:
+        result.notes.append("Nouveaux organismes : " + ", ".join(created_organisms[:20])
+                            + (" …" if len(created_organisms) > 20 else ""))
+
+    # Slips: a bordereau's date is its lines' earliest payment date.
+    cursor.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO payments_paymentslip (
+                pharmacy_id, organism_id, reference, payment_date, total, line_count,
+                matched_amount, status, import_batch_id, created_at
+            )
+            SELECT %(pharmacy)s, o.id, s.slip_reference, min(coalesce(s.payment_date, s.return_date)),
+                   0, 0, 0, %(unmatched)s, %(batch)s, now()
+            FROM {STAGING} s
+            JOIN claims_organism o ON o.kind = s.payer_kind AND o.code = s.organism_code
+            WHERE s.slip_reference <> ''
+            GROUP BY o.id, s.slip_reference
+            ON CONFLICT (pharmacy_id, organism_id, reference) DO NOTHING
+            RETURNING 1
+        )
+        SELECT count(*) FROM inserted
+        """,
+        {**params, "unmatched": PaymentSlip.Status.UNMATCHED},
+    )
+    result.counts["slips_created"] = cursor.fetchone()[0]
+
+    cursor.execute(
+        f"""
+        WITH upserted AS (
+            INSERT INTO claims_returnline AS r (
+                pharmacy_id, invoice_number, payer_kind, organism_id, status, amount_paid,
+                reject_code, reject_label, slip_id, payment_date, return_date, claim_id,
+                import_batch_id, created_at
+            )
+            SELECT %(pharmacy)s, s.invoice_number, s.payer_kind, o.id, s.status, s.amount_paid,
+                   s.reject_code, s.reject_label, ps.id, s.payment_date, s.return_date, c.id,
+                   %(batch)s, now()
+            FROM {STAGING} s
+            JOIN claims_organism o ON o.kind = s.payer_kind AND o.code = s.organism_code
+            LEFT JOIN payments_paymentslip ps
+                   ON ps.pharmacy_id = %(pharmacy)s AND ps.organism_id = o.id
+                  AND ps.reference = s.slip_reference
+            LEFT JOIN claims_claim c
+                   ON c.pharmacy_id = %(pharmacy)s AND c.invoice_number = s.invoice_number
+                  AND c.payer_kind = s.payer_kind
+            ON CONFLICT ON CONSTRAINT unique_return_line DO UPDATE
+               SET reject_code = EXCLUDED.reject_code, reject_label = EXCLUDED.reject_label,
+                   payment_date = EXCLUDED.payment_date
+               WHERE (r.reject_code, r.reject_label, r.payment_date)
+                     IS DISTINCT FROM (EXCLUDED.reject_code, EXCLUDED.reject_label, EXCLUDED.payment_date)
+            RETURNING (xmax = 0) AS inserted, claim_id IS NULL AS waiting
+        )
+        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+               count(*) FILTER (WHERE inserted AND waiting)
+        FROM upserted
+        """,
+        params,
+    )
+    created, updated, waiting = cursor.fetchone()
+    result.counts.update(
+        created=created, updated=updated, unchanged=streamed.rows - created - updated,
+        waiting_for_claim=waiting,
+    )
+
+    # Totals in SQL, for every slip this file touched (its earlier lines included).
+    cursor.execute(
+        f"""
+        WITH touched AS (
+            SELECT DISTINCT ps.id
+            FROM {STAGING} s
+            JOIN claims_organism o ON o.kind = s.payer_kind AND o.code = s.organism_code
+            JOIN payments_paymentslip ps
+              ON ps.pharmacy_id = %(pharmacy)s AND ps.organism_id = o.id
+             AND ps.reference = s.slip_reference
+        ),
+        totals AS (
+            SELECT r.slip_id, coalesce(sum(r.amount_paid), 0) AS total, count(*) AS line_count
+            FROM claims_returnline r
+            WHERE r.pharmacy_id = %(pharmacy)s AND r.slip_id IN (SELECT id FROM touched)
+            GROUP BY r.slip_id
+        ),
+        changed AS (
+            UPDATE payments_paymentslip p
+               SET total = t.total, line_count = t.line_count
+              FROM totals t
+             WHERE p.id = t.slip_id
+               AND (p.total, p.line_count) IS DISTINCT FROM (t.total, t.line_count)
+            RETURNING 1
+        )
+        SELECT count(*) FROM changed
+        """,
+        params,
+    )
+    # A new slip always gets its first total: only count the earlier ones that moved.
+    result.counts["slips_updated"] = cursor.fetchone()[0] - result.counts["slips_created"]
+    return result

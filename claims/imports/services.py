@@ -1,0 +1,189 @@
+"""The life of an import batch: create → analyse (preview) → commit, or cancel.
+
+Both `import_batch_analyse` and `import_batch_commit` run the whole import in
+one transaction: the preview rolls it back (so its counts are exactly what the
+commit will do), the commit keeps it unless the file had any problem. A file
+with a bad row imports nothing (docs/decisions.md, "Imports").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from claims.imports.claims_sql import claims_import
+from claims.imports.formats import detect_kind
+from claims.imports.progress import BatchProgress, open_with_progress
+from claims.imports.result import ImportResult
+from claims.imports.returns_sql import returns_import
+from claims.models import ImportBatch
+from claims.parsers.errors import MAX_IMPORT_BYTES, ImportFileError, Problem, check_size
+from payments.statement_import import statement_import
+from pharmacies.models import Pharmacy, User
+
+Importer = Callable[..., ImportResult]
+IMPORTERS: dict[str, Importer] = {
+    ImportBatch.Kind.CLAIMS: claims_import,
+    ImportBatch.Kind.RETURNS: returns_import,
+    ImportBatch.Kind.BANK: statement_import,
+}
+OPEN_STATUSES = (ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEW)
+
+
+class ImportRefused(Exception):
+    """The file is refused before any parsing (already imported, too large, unknown format)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def import_max_bytes() -> int:
+    """Size limit of an imported file (settings.IMPORT_MAX_BYTES, else the parsers' limit)."""
+    return getattr(settings, "IMPORT_MAX_BYTES", MAX_IMPORT_BYTES)
+
+
+def import_size_check(*, size: int, max_bytes: int | None = None) -> None:
+    """Refuse a file by its size alone, before reading it."""
+    try:
+        check_size(size, max_bytes=max_bytes or import_max_bytes())
+    except ImportFileError as error:
+        raise ImportRefused(str(error.problems[0].message)) from None
+
+
+def earlier_import_message(batch: ImportBatch) -> str:
+    when = timezone.localtime(batch.committed_at or batch.created_at)
+    who = batch.created_by.get_full_name() or batch.created_by.username if batch.created_by else "un script"
+    return (
+        f"Ce fichier a déjà été importé le {when:%d/%m/%Y à %H:%M} "
+        f"(« {batch.file_name} », par {who}) : il n'est pas importé une seconde fois."
+    )
+
+
+def import_batch_create(
+    *,
+    pharmacy: Pharmacy,
+    path: Path,
+    file_name: str,
+    sha256: str,
+    size: int,
+    user: User | None = None,
+    max_bytes: int | None = None,
+) -> ImportBatch:
+    """Check the file (size, already imported, format) and record it as pending."""
+    import_size_check(size=size, max_bytes=max_bytes)
+    earlier = (
+        ImportBatch.objects.filter(pharmacy=pharmacy, sha256=sha256, status=ImportBatch.Status.COMMITTED)
+        .select_related("created_by")
+        .first()
+    )
+    if earlier is not None:
+        raise ImportRefused(earlier_import_message(earlier))
+    with open(path, "rb") as stream:
+        try:
+            kind, file_format = detect_kind(stream.read(64 * 1024))
+        except ImportFileError as error:
+            raise ImportRefused("; ".join(p.message for p in error.problems)) from None
+    return ImportBatch.objects.create(
+        pharmacy=pharmacy,
+        kind=kind,
+        file_format=file_format,
+        file_name=file_name[:255],
+        sha256=sha256,
+        size_bytes=size,
+        created_by=user,
+    )
+
+
+def import_batch_analyse(*, batch: ImportBatch, path: Path) -> ImportBatch:
+    """Run the import and roll it back: the preview's counts, or the file's problems."""
+    if batch.status != ImportBatch.Status.PENDING:
+        return batch
+    result = _run(batch, path, commit=False)
+    status = ImportBatch.Status.PREVIEW if result.ok else ImportBatch.Status.FAILED
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PENDING).update(
+        status=status, progress=100, counts=_counts(result), errors=_errors(result)
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_confirm(*, batch: ImportBatch) -> bool:
+    """Compare-and-swap preview → pending (commit step); False when someone was first."""
+    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
+        status=ImportBatch.Status.PENDING, progress=0, counts={**batch.counts, "step": "commit"}
+    )
+    return bool(updated)
+
+
+def import_batch_commit(*, batch: ImportBatch, path: Path) -> ImportBatch:
+    """Run the import and keep it, in one transaction; nothing is written if a row is bad."""
+    if batch.status not in OPEN_STATUSES:
+        return batch
+    result = _run(batch, path, commit=True)
+    batch.refresh_from_db()
+    if batch.status != ImportBatch.Status.COMMITTED:
+        ImportBatch.objects.filter(pk=batch.pk, status__in=OPEN_STATUSES).update(
+            status=ImportBatch.Status.FAILED, progress=100, counts=_counts(result), errors=_errors(result)
+        )
+        batch.refresh_from_db()
+    return batch
+
+
+def import_batch_cancel(*, batch: ImportBatch) -> bool:
+    updated = ImportBatch.objects.filter(pk=batch.pk, status__in=OPEN_STATUSES).update(
+        status=ImportBatch.Status.CANCELLED
+    )
+    return bool(updated)
+
+
+def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
+    importer = IMPORTERS[batch.kind]
+    progress = BatchProgress(batch.pk)
+    try:
+        with open_with_progress(str(path), size=batch.size_bytes, report=progress.report) as source:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    result = importer(cursor=cursor, pharmacy=batch.pharmacy, batch_id=batch.pk, source=source)
+                if not commit or not result.ok:
+                    transaction.set_rollback(True)
+                elif not _mark_committed(batch, result):
+                    transaction.set_rollback(True)  # another run committed this batch first
+    except ImportFileError as error:
+        result = ImportResult()
+        result.add_problems(error.problems)
+    except IntegrityError:
+        # The unique constraint on (pharmacy, sha256) of committed files: a twin upload won.
+        earlier = ImportBatch.objects.filter(
+            pharmacy=batch.pharmacy, sha256=batch.sha256, status=ImportBatch.Status.COMMITTED
+        ).select_related("created_by").first()
+        result = ImportResult()
+        result.add_problems([Problem(None, None, earlier_import_message(earlier) if earlier else
+                                     "Ce fichier a déjà été importé.")])
+    finally:
+        progress.close()
+    return result
+
+
+def _mark_committed(batch: ImportBatch, result: ImportResult) -> bool:
+    return bool(
+        ImportBatch.objects.filter(pk=batch.pk, status__in=OPEN_STATUSES).update(
+            status=ImportBatch.Status.COMMITTED,
+            progress=100,
+            counts=_counts(result),
+            errors=[],
+            committed_at=timezone.now(),
+        )
+    )
+
+
+def _counts(result: ImportResult) -> dict:
+    return {**result.counts, "problems": result.problem_count, "notes": result.notes}
+
+
+def _errors(result: ImportResult) -> list[dict]:
+    return [{"line": p.line, "column": p.column, "message": p.message} for p in result.problems]

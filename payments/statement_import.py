@@ -1,0 +1,157 @@
+"""Bank statements (CFONB 120, CAMT.053, OFX, CSV) → BankAccount, BankStatement, BankLine.
+
+A bank line is identified by its bank reference when the file gives one, else
+by a digest of (account, date, amount, label, position among identical lines
+of the statement): overlapping statements never create a line twice. A
+statement is found again by (account, period, balances), so a second import
+of the same content creates nothing at all. Statements are small (a month is
+~700 lines): the ORM's bulk operations are enough here, unlike claims.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import BinaryIO
+
+from claims.imports.result import ImportResult
+from claims.parsers.errors import ImportFileError, Problem
+from payments.models import BankAccount, BankLine, BankStatement
+from payments.parsers import statement as parsed
+from payments.parsers.detect import parse_file
+from pharmacies.models import Pharmacy
+
+CENT = Decimal("0.01")
+KEY_LENGTH = BankLine._meta.get_field("natural_key").max_length
+REFERENCE_LENGTH = BankLine._meta.get_field("bank_reference").max_length
+LABEL_LENGTH = BankLine._meta.get_field("label").max_length
+ACCOUNT_LENGTH = BankAccount._meta.get_field("account_id").max_length
+
+
+def bank_line_natural_key(*, account_id: str, line: parsed.BankLine) -> str:
+    """The bank's reference when given, else a digest of what the line says and its rank."""
+    reference = (line.bank_reference or "").strip()
+    if reference:
+        if len(reference) + 4 <= KEY_LENGTH:
+            return f"ref:{reference}"
+        return "ref#" + hashlib.sha256(reference.encode()).hexdigest()[: KEY_LENGTH - 4]
+    material = "\x1f".join(
+        (
+            account_id,
+            line.booking_date.isoformat(),
+            str(line.amount.quantize(CENT)),
+            " ".join(line.label.split()),
+            str(line.position),
+        )
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def parse_statement_file(data: bytes, *, max_bytes: int | None = None):
+    """The parsers' result for a bank file of any supported format."""
+    from claims.imports.services import import_max_bytes
+
+    return parse_file(data, expected_finess=None, max_bytes=max_bytes or import_max_bytes()).result
+
+
+def _is_balance_gap(problem: Problem) -> bool:
+    """Balances that do not add up are reported, not refused: the movements are still the bank's.
+
+    The parsers' `Problem` has no severity yet, so the balance check is known by its message
+    (payments.parsers.statement.finish_statement).
+    """
+    return problem.column is None and "les soldes ne concordent pas" in problem.message
+
+
+def statement_import(*, pharmacy: Pharmacy, batch_id: int, source: BinaryIO, **_) -> ImportResult:
+    """Write a bank file's statements and lines; the caller commits or rolls back."""
+    data = source.read()  # size-checked before; a statement file is small
+    result_of_parse = parse_statement_file(data)
+    result = ImportResult()
+    for problem in result_of_parse.problems:
+        if _is_balance_gap(problem):
+            result.notes.append(str(problem))
+        else:
+            result.add_problems([problem])
+    statements = result_of_parse.rows
+    result.counts["rows"] = sum(len(s.lines) for s in statements)
+    result.counts["statements"] = len(statements)
+    if not statements:
+        raise ImportFileError("Aucun relevé dans ce fichier.")
+
+    keyed = []
+    for statement in statements:
+        account_id = statement.account_id.strip()[:ACCOUNT_LENGTH]
+        keys: dict[str, int | None] = {}
+        lines = []
+        for line in statement.lines:
+            key = bank_line_natural_key(account_id=account_id, line=line)
+            if key in keys:
+                result.add_problems([
+                    Problem(line.source_line, None,
+                            f"opération en double dans le relevé (référence {line.bank_reference})"
+                            + (f" : déjà présente ligne {keys[key]}" if keys[key] else ""))
+                ])
+                continue
+            keys[key] = line.source_line
+            lines.append((key, line))
+        keyed.append((account_id, statement, lines))
+    result.sort_problems()
+    if not result.ok:
+        return result
+
+    created = existing_count = accounts_created = statements_created = 0
+    credits = debits = Decimal(0)
+    for account_id, statement, lines in keyed:
+        account, new_account = BankAccount.objects.get_or_create(
+            pharmacy=pharmacy, account_id=account_id, defaults={"currency": statement.currency or "EUR"}
+        )
+        accounts_created += new_account
+        bank_statement, new_statement = BankStatement.objects.get_or_create(
+            pharmacy=pharmacy,
+            account=account,
+            start_date=statement.start_date,
+            end_date=statement.end_date,
+            opening_balance=statement.opening_balance,
+            closing_balance=statement.closing_balance,
+            defaults={"import_batch_id": batch_id},
+        )
+        statements_created += new_statement
+        known = set(
+            BankLine.objects.filter(
+                pharmacy=pharmacy, account=account, natural_key__in=[key for key, _ in lines]
+            ).values_list("natural_key", flat=True)
+        )
+        new_lines = [
+            BankLine(
+                pharmacy=pharmacy,
+                account=account,
+                statement=bank_statement,
+                natural_key=key,
+                booking_date=line.booking_date,
+                value_date=line.value_date,
+                amount=line.amount,
+                label=line.label[:LABEL_LENGTH],
+                bank_reference=(line.bank_reference or "")[:REFERENCE_LENGTH],
+                details=line.details,
+            )
+            for key, line in lines
+            if key not in known
+        ]
+        # ignore_conflicts: a concurrent import of an overlapping statement may have won.
+        BankLine.objects.bulk_create(new_lines, ignore_conflicts=True)
+        created += len(new_lines)
+        existing_count += len(lines) - len(new_lines)
+        credits += sum((line.amount for _, line in lines if line.amount > 0), Decimal(0))
+        debits += sum((line.amount for _, line in lines if line.amount < 0), Decimal(0))
+
+    result.counts.update(
+        created=created,
+        updated=0,
+        unchanged=existing_count,
+        accounts_created=accounts_created,
+        statements_created=statements_created,
+        credits=str(credits),
+        debits=str(debits),
+    )
+    return result

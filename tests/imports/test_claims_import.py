@@ -1,0 +1,198 @@
+"""Claims (`factures`) through the pipeline: COPY, upsert, idempotency, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from claims.imports.services import ImportRefused
+from claims.models import Claim, ClaimStatus, ImportBatch, Organism
+from tests.imports.helpers import (
+    CLAIMS_HEADER,
+    CPAM_RHONE,
+    claim_line,
+    claims_text,
+    nir,
+    run_import,
+    snapshot,
+    write,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_imports_claims_with_their_values(pharmacy_a, titulaire_a, tmp_path):
+    path = write(tmp_path, "factures.csv", claims_text(pharmacy_a.finess, 2, amount="1 234,56 €"))
+    batch = run_import(pharmacy_a, path, user=titulaire_a)
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert batch.counts["created"] == 2 and batch.counts["updated"] == 0
+    assert batch.created_by == titulaire_a and batch.committed_at is not None
+    claim = Claim.objects.get(pharmacy=pharmacy_a, invoice_number="100000001", payer_kind="AMO")
+    assert claim.amount_claimed == Decimal("1234.56")
+    assert claim.care_date == dt.date(2026, 1, 5)
+    assert claim.transmission_date == dt.date(2026, 1, 6)
+    assert claim.nir + claim.nir_key == nir()
+    assert claim.organism.code == CPAM_RHONE and claim.organism.name == "CPAM DU RHONE"
+    assert claim.status == ClaimStatus.TRANSMITTED
+    assert claim.import_batch == batch
+    assert claim.lot_number == "L0042" and claim.prescriber_rpps == "10001234567"
+
+
+def test_the_preview_counts_what_the_commit_does_and_writes_nothing(pharmacy_a, tmp_path):
+    from claims.imports.services import import_batch_analyse, import_batch_create
+    from claims.imports.storage import file_fingerprint
+
+    path = write(tmp_path, "factures.csv", claims_text(pharmacy_a.finess, 3))
+    sha, size = file_fingerprint(open(path, "rb"))
+    before = snapshot()
+    batch = import_batch_create(pharmacy=pharmacy_a, path=path, file_name="f.csv", sha256=sha, size=size)
+    batch = import_batch_analyse(batch=batch, path=path)
+    assert batch.status == ImportBatch.Status.PREVIEW
+    assert batch.counts["created"] == 3
+    assert snapshot() == before
+
+
+def test_the_same_file_twice_is_refused_naming_the_earlier_import(pharmacy_a, titulaire_a, tmp_path):
+    path = write(tmp_path, "factures-janvier.csv", claims_text(pharmacy_a.finess))
+    run_import(pharmacy_a, path, user=titulaire_a)
+    before = snapshot()
+    with pytest.raises(ImportRefused) as refused:
+        run_import(pharmacy_a, path, user=titulaire_a)
+    message = refused.value.message
+    assert "déjà été importé le" in message
+    assert "factures-janvier.csv" in message
+    assert titulaire_a.get_full_name() in message
+    assert snapshot() == before
+
+
+def test_the_same_rows_in_another_file_change_nothing(pharmacy_a, tmp_path):
+    first = run_import(pharmacy_a, write(tmp_path, "a.csv", claims_text(pharmacy_a.finess, 3)))
+    stamps = dict(Claim.objects.values_list("invoice_number", "updated_at"))
+    before = snapshot()
+    # Same rows, another name and a blank line more: another SHA-256.
+    again = run_import(pharmacy_a, write(tmp_path, "b.csv", claims_text(pharmacy_a.finess, 3) + "\n\n"))
+    assert again.status == ImportBatch.Status.COMMITTED
+    assert (again.counts["created"], again.counts["updated"], again.counts["unchanged"]) == (0, 0, 3)
+    assert snapshot() == before
+    assert dict(Claim.objects.values_list("invoice_number", "updated_at")) == stamps
+    assert set(Claim.objects.values_list("import_batch", flat=True)) == {first.pk}
+
+
+def test_a_changed_row_updates_the_claim_but_not_what_payers_said(pharmacy_a, tmp_path):
+    run_import(pharmacy_a, write(tmp_path, "a.csv", claims_text(pharmacy_a.finess, 2)))
+    Claim.objects.filter(invoice_number="100000001").update(status=ClaimStatus.PAID, amount_paid=10)
+    batch = run_import(pharmacy_a, write(tmp_path, "b.csv", claims_text(pharmacy_a.finess, 2, amount="30,00")))
+    assert (batch.counts["created"], batch.counts["updated"]) == (0, 2)
+    claim = Claim.objects.get(invoice_number="100000001")
+    assert claim.amount_claimed == Decimal("30.00")
+    assert (claim.status, claim.amount_paid) == (ClaimStatus.PAID, Decimal("10.00"))
+
+
+def test_an_unknown_payer_is_created_from_the_file(pharmacy_a, tmp_path):
+    text = claims_text(pharmacy_a.finess, 1, payer="AMC", organism="7123456", name="MUTUELLE EXEMPLE")
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", text))
+    organism = Organism.objects.get(kind="AMC", code="0007123456")
+    assert organism.name == "MUTUELLE EXEMPLE"
+    assert batch.counts["organisms_created"] == 1
+    assert "MUTUELLE EXEMPLE" in batch.counts["notes"][0]
+
+
+def test_a_file_with_a_bad_row_imports_nothing_and_says_where(pharmacy_a, tmp_path):
+    good = claim_line(pharmacy_a.finess, "100000001")
+    bad_date = claim_line(pharmacy_a.finess, "100000002", care="31/02/2026")
+    bad_amount = claim_line(pharmacy_a.finess, "100000003", amount="douze")
+    path = write(tmp_path, "f.csv", "\n".join([CLAIMS_HEADER, good, bad_date, bad_amount]) + "\n")
+    before = snapshot()
+    batch = run_import(pharmacy_a, path)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert snapshot() == before
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(3, "date_soins"), (4, "montant")]
+    assert "date invalide" in batch.errors[0]["message"]
+
+
+def test_an_invoice_twice_in_a_file_is_refused(pharmacy_a, tmp_path):
+    line = claim_line(pharmacy_a.finess, "100000001")
+    path = write(tmp_path, "f.csv", "\n".join([CLAIMS_HEADER, line, line]) + "\n")
+    batch = run_import(pharmacy_a, path)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.errors == [
+        {"line": 3, "column": "facture", "message": "facture 100000001 (AMO) en double : déjà présente ligne 2"}
+    ]
+    assert not Claim.objects.exists()
+
+
+def test_a_value_longer_than_its_column_is_a_problem_not_a_crash(pharmacy_a, tmp_path):
+    line = claim_line(pharmacy_a.finess, "100000001", operator="X" * 31)
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", f"{CLAIMS_HEADER}\n{line}\n"))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.errors[0]["column"] == "operateur" and "trop longue" in batch.errors[0]["message"]
+
+
+def test_claims_of_another_pharmacy_are_refused(pharmacy_a, pharmacy_b, tmp_path):
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", claims_text(pharmacy_b.finess, 2)))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert snapshot() == before
+    assert {e["column"] for e in batch.errors} == {"finess"}
+    assert pharmacy_b.finess in batch.errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "vide"),
+        ("   \n\n", "vide"),
+        (CLAIMS_HEADER + "\n", "que l'en-tête"),
+    ],
+    ids=["empty", "blank-lines", "header-only"],
+)
+def test_an_empty_file_is_refused_with_a_message(pharmacy_a, tmp_path, content, message):
+    before = snapshot()
+    path = write(tmp_path, "f.csv", content)
+    try:
+        batch = run_import(pharmacy_a, path)
+    except ImportRefused as refused:
+        assert message in refused.message
+    else:
+        assert batch.status == ImportBatch.Status.FAILED
+        assert message in batch.errors[0]["message"]
+    assert snapshot() == before
+
+
+def test_a_file_with_an_unknown_separator_is_refused(pharmacy_a, tmp_path):
+    text = claims_text(pharmacy_a.finess, 2).replace(";", "|")
+    with pytest.raises(ImportRefused) as refused:
+        run_import(pharmacy_a, write(tmp_path, "f.csv", text))
+    assert "non reconnu" in refused.value.message
+    assert not Claim.objects.exists()
+
+
+def test_a_comma_separated_file_is_read(pharmacy_a, tmp_path):
+    text = claims_text(pharmacy_a.finess, 2, amount="23.40").replace(";", ",")
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", text))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert Claim.objects.count() == 2
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig"])
+def test_windows_1252_and_utf8_with_bom_are_read(pharmacy_a, tmp_path, encoding):
+    text = claims_text(pharmacy_a.finess, 1, patient="CÉLESTIN Hélène")
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", text, encoding=encoding))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert Claim.objects.get().patient_name == "CÉLESTIN Hélène"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(pharmacy_a, tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    with pytest.raises(ImportRefused) as refused:
+        run_import(pharmacy_a, write(tmp_path, "f.csv", claims_text(pharmacy_a.finess, 5)))
+    assert "trop volumineux" in refused.value.message
+    assert not ImportBatch.objects.exists()
+
+
+def test_claims_tenancy_the_same_invoice_in_two_pharmacies_is_two_claims(pharmacy_a, pharmacy_b, tmp_path):
+    run_import(pharmacy_a, write(tmp_path, "a.csv", claims_text(pharmacy_a.finess, 1)))
+    run_import(pharmacy_b, write(tmp_path, "b.csv", claims_text(pharmacy_b.finess, 1)))
+    assert Claim.objects.filter(invoice_number="100000001").count() == 2
