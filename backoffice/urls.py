@@ -52,6 +52,8 @@ urlpatterns = [
         name="account_end_other_sessions",
     ),
     path("pharmacies/", include("pharmacies.urls")),
+    # Reports: /pharmacies/<id>/rapports/… and /rapports/comparaison/
+    path("", include("reports.urls")),
     path("pharmacies/<int:pharmacy_id>/", include("rejections.urls")),
     path("pharmacies/<int:pharmacy_id>/paiements/", include("payments.urls")),
     path("backoffice/", include(backoffice_patterns)),

@@ -1,12 +1,53 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
+"""Backoffice pages: portfolio, pharmacy workspace (reminders, contacts, time, split of
+rejections, diagnostic), letter templates and the supervisor's view."""
 
+from __future__ import annotations
+
+from typing import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice import services
 from backoffice.access import backoffice_view, supervisor_view
-from backoffice.selectors import supervision_rows
-from pharmacies.models import User
-from pharmacies.selectors import pharmacies_for_user
+from backoffice.diagnostic import diagnostic_compute
+from backoffice.forms import (
+    ContactLogForm,
+    DelegationForm,
+    DelegationRulesForm,
+    LetterTemplateForm,
+    ReminderForm,
+    TimeEntryForm,
+)
+from backoffice.models import DelegationRule, LetterTemplate, Reminder
+from backoffice.reminders import reminder_create
+from backoffice.selectors import (
+    contact_logs_for,
+    delegable_pharmacies,
+    organisms_with_candidates,
+    portfolio_rows,
+    reminder_candidates,
+    reminder_claims,
+    reminders_for,
+    running_time_entry,
+    supervision_overview,
+    time_entries_for,
+)
+from pharmacies.access import pharmacy_or_404, pharmacy_view, visible_pharmacies
+from pharmacies.models import DelegationMode, Pharmacy, User
+from reports.pdf import render_pdf
+
+SORTS = {
+    "name": "Pharmacie", "mode": "Délégation", "risk": "Montant à risque",
+    "rejections": "Rejets à traiter", "unpaid": "Impayés > 30 j", "rate": "Taux de rejet",
+    "bank": "Lignes bancaires", "hours": "Heures", "activity": "Dernière activité",
+}
 
 
 @login_required
@@ -23,17 +64,311 @@ def home(request: HttpRequest) -> HttpResponseRedirect | TemplateResponse:
     return TemplateResponse(request, "backoffice/no_pharmacy.html", status=200)
 
 
+def backoffice_pharmacy_view(view: Callable) -> Callable:
+    """Under /backoffice/pharmacies/<pharmacy_id>/: Backoffice users only, the pharmacy
+    loaded through the access rule (404 outside it)."""
+    return backoffice_view(pharmacy_view(view))
+
+
+def _sort_param(request: HttpRequest, default: str) -> str:
+    sort = request.GET.get("tri", default)
+    return sort if sort.lstrip("-") in SORTS else default
+
+
+def _sort_headers(sort: str) -> list[dict]:
+    """Each column's link: a click sorts by it, a second click reverses."""
+    current = sort.lstrip("-")
+    headers = []
+    for key, label in SORTS.items():
+        descending = sort.startswith("-")
+        next_sort = key if (current == key and descending) else f"-{key}"
+        if key == "name" and current != "name":
+            next_sort = "name"
+        headers.append(
+            {"key": key, "label": label, "sort": next_sort, "active": current == key,
+             "descending": descending}
+        )
+    return headers
+
+
 @backoffice_view
 def portfolio(request: HttpRequest) -> TemplateResponse:
+    sort = _sort_param(request, "-risk")
+    context = {
+        "rows": portfolio_rows(pharmacies=visible_pharmacies(request.user), sort=sort),
+        "sort": sort,
+        "headers": _sort_headers(sort),
+        "today": timezone.localdate(),
+    }
+    template = "backoffice/portfolio.html#table" if request.htmx else "backoffice/portfolio.html"
+    return TemplateResponse(request, template, context)
+
+
+@backoffice_pharmacy_view
+def pharmacy_home(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+    rows = portfolio_rows(pharmacies=Pharmacy.objects.filter(pk=pharmacy.pk))
     return TemplateResponse(
         request,
-        "backoffice/portfolio.html",
-        {"pharmacies": pharmacies_for_user(user=request.user)},
+        "backoffice/pharmacy.html",
+        {
+            "pharmacy": pharmacy,
+            "row": rows[0],
+            "reminders": reminders_for(pharmacy=pharmacy)[:5],
+            "contacts": contact_logs_for(pharmacy=pharmacy)[:5],
+        },
     )
+
+
+# --- Reminders (relances) -------------------------------------------------------------
+
+
+@backoffice_pharmacy_view
+def reminders(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | HttpResponseRedirect:
+    organism_id = request.GET.get("organisme") or request.POST.get("organisme") or None
+    organism_id = int(organism_id) if organism_id and str(organism_id).isdigit() else None
+    candidates = reminder_candidates(pharmacy=pharmacy, organism_id=organism_id)
+    form = ReminderForm(
+        request.POST or None,
+        candidates=reminder_candidates(pharmacy=pharmacy),
+        initial={"template": LetterTemplate.objects.order_by("pk").first()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminder = reminder_create(
+                pharmacy=pharmacy,
+                claims=pharmacy.claims.filter(pk__in=[c.pk for c in form.cleaned_data["claims"]]),
+                template=form.cleaned_data["template"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Lettre de relance générée pour {reminder.organism.name or reminder.organism.code} ; "
+                f"prochaine relance le {reminder.next_on:%d/%m/%Y}.",
+            )
+            return redirect("backoffice:reminder_detail", pharmacy.pk, reminder.pk)
+    return TemplateResponse(
+        request,
+        "backoffice/reminders.html",
+        {
+            "pharmacy": pharmacy,
+            "form": form,
+            "candidates": candidates,
+            "organisms": organisms_with_candidates(pharmacy=pharmacy),
+            "organism_id": organism_id,
+            "reminders": reminders_for(pharmacy=pharmacy),
+        },
+    )
+
+
+def _reminder_or_404(pharmacy: Pharmacy, reminder_id: int) -> Reminder:
+    return get_object_or_404(reminders_for(pharmacy=pharmacy), pk=reminder_id)
+
+
+@backoffice_pharmacy_view
+def reminder_detail(request: HttpRequest, pharmacy: Pharmacy, reminder_id: int) -> TemplateResponse:
+    reminder = _reminder_or_404(pharmacy, reminder_id)
+    return TemplateResponse(
+        request,
+        "backoffice/reminder_detail.html",
+        {
+            "pharmacy": pharmacy,
+            "reminder": reminder,
+            "claims": reminder_claims(reminder=reminder),
+        },
+    )
+
+
+@backoffice_pharmacy_view
+def reminder_pdf(request: HttpRequest, pharmacy: Pharmacy, reminder_id: int) -> FileResponse:
+    reminder = _reminder_or_404(pharmacy, reminder_id)
+    if not reminder.pdf:
+        raise Http404("Lettre introuvable")
+    return FileResponse(
+        reminder.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"relance-{reminder.sent_on:%Y%m%d}-{reminder.organism.code}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- Contacts with payers ---------------------------------------------------------------
+
+
+@backoffice_pharmacy_view
+def contacts(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | HttpResponseRedirect:
+    form = ContactLogForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.contact_log_add(pharmacy=pharmacy, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Contact enregistré.")
+        return redirect("backoffice:contacts", pharmacy.pk)
+    organism_id = request.GET.get("organisme")
+    return TemplateResponse(
+        request,
+        "backoffice/contacts.html",
+        {
+            "pharmacy": pharmacy,
+            "form": form,
+            "logs": contact_logs_for(
+                pharmacy=pharmacy, organism_id=int(organism_id) if (organism_id or "").isdigit() else None
+            ),
+        },
+    )
+
+
+# --- Time spent -----------------------------------------------------------------------
+
+
+@backoffice_pharmacy_view
+def time_entries(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | HttpResponseRedirect:
+    form = TimeEntryForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "start":
+            services.time_entry_start(pharmacy=pharmacy, manager=request.user)
+            return redirect("backoffice:time", pharmacy.pk)
+        if action == "stop":
+            services.time_entry_stop(pharmacy=pharmacy, manager=request.user)
+            return redirect("backoffice:time", pharmacy.pk)
+        if form.is_valid():
+            services.time_entry_add(pharmacy=pharmacy, manager=request.user, **form.cleaned_data)
+            messages.success(request, "Temps enregistré.")
+            return redirect("backoffice:time", pharmacy.pk)
+    rows = portfolio_rows(pharmacies=Pharmacy.objects.filter(pk=pharmacy.pk))
+    return TemplateResponse(
+        request,
+        "backoffice/time.html",
+        {
+            "pharmacy": pharmacy,
+            "form": form,
+            "row": rows[0],
+            "entries": time_entries_for(pharmacy=pharmacy),
+            "running": running_time_entry(pharmacy=pharmacy, manager=request.user),
+        },
+    )
+
+
+# --- Split of rejections under partial delegation --------------------------------------
+
+
+@backoffice_pharmacy_view
+def delegation_rules(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | HttpResponseRedirect:
+    current = dict(
+        DelegationRule.objects.filter(pharmacy=pharmacy).values_list("category", "handled_by")
+    )
+    form = DelegationRulesForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        if pharmacy.delegation_mode != DelegationMode.PARTIAL:
+            raise Http404("Répartition réservée à la délégation partielle")
+        changed = services.delegation_rules_save(
+            pharmacy=pharmacy, rules=form.cleaned_data, actor=request.user
+        )
+        messages.success(request, f"Répartition enregistrée ; {changed} rejet(s) en cours réparti(s).")
+        return redirect("backoffice:rules", pharmacy.pk)
+    return TemplateResponse(
+        request, "backoffice/delegation_rules.html", {"pharmacy": pharmacy, "form": form}
+    )
+
+
+# --- Onboarding diagnostic ---------------------------------------------------------------
+
+
+def _diagnosable_or_404(user: User, pharmacy_id: int) -> Pharmacy:
+    """A supervisor diagnoses any pharmacy (before it is delegated); a manager, theirs."""
+    if user.kind == User.Kind.SUPERVISOR:
+        return get_object_or_404(delegable_pharmacies(user=user), pk=pharmacy_id)
+    return pharmacy_or_404(user, pharmacy_id)
+
+
+@backoffice_view
+def diagnostic(request: HttpRequest, pharmacy_id: int) -> TemplateResponse:
+    pharmacy = _diagnosable_or_404(request.user, pharmacy_id)
+    return TemplateResponse(
+        request,
+        "backoffice/diagnostic.html",
+        {"pharmacy": pharmacy, "d": diagnostic_compute(pharmacy=pharmacy)},
+    )
+
+
+@backoffice_view
+def diagnostic_pdf(request: HttpRequest, pharmacy_id: int) -> HttpResponse:
+    pharmacy = _diagnosable_or_404(request.user, pharmacy_id)
+    pdf = render_pdf(
+        "backoffice/diagnostic_pdf.html",
+        {"pharmacy": pharmacy, "d": diagnostic_compute(pharmacy=pharmacy), "today": timezone.localdate()},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="diagnostic-{pharmacy.finess}.pdf"'
+    return response
+
+
+# --- Letter templates -------------------------------------------------------------------
+
+
+@backoffice_view
+def letter_templates(request: HttpRequest) -> TemplateResponse:
+    return TemplateResponse(
+        request, "backoffice/letter_templates.html", {"templates": LetterTemplate.objects.all()}
+    )
+
+
+@backoffice_view
+def letter_template_edit(request: HttpRequest, template_id: int | None = None) -> TemplateResponse | HttpResponseRedirect:
+    instance = get_object_or_404(LetterTemplate, pk=template_id) if template_id else None
+    form = LetterTemplateForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        template = form.save(commit=False)
+        template.updated_by = request.user
+        template.save()
+        messages.success(request, "Modèle de lettre enregistré.")
+        return redirect("backoffice:letter_templates")
+    return TemplateResponse(
+        request, "backoffice/letter_template_form.html", {"form": form, "instance": instance}
+    )
+
+
+# --- Supervisor -------------------------------------------------------------------------
 
 
 @supervisor_view
 def supervision(request: HttpRequest) -> TemplateResponse:
+    sort = _sort_param(request, "name")
+    overview = supervision_overview(user=request.user, sort=sort)
     return TemplateResponse(
-        request, "backoffice/supervision.html", {"rows": supervision_rows(user=request.user)}
+        request,
+        "backoffice/supervision.html",
+        {
+            **overview,
+            "sort": sort,
+            "headers": _sort_headers(sort),
+            "undelegated": delegable_pharmacies(user=request.user).filter(
+                delegation_mode=DelegationMode.NONE
+            ).order_by("name"),
+        },
     )
+
+
+@supervisor_view
+def delegation_edit(request: HttpRequest, pharmacy_id: int) -> TemplateResponse | HttpResponseRedirect:
+    pharmacy = get_object_or_404(delegable_pharmacies(user=request.user), pk=pharmacy_id)
+    initial = {
+        "mode": pharmacy.delegation_mode,
+        "hours_per_month": pharmacy.delegation_hours_per_month,
+        "start": pharmacy.delegation_start,
+        "managers": list(pharmacy.manager_assignments.values_list("manager_id", flat=True)),
+    }
+    form = DelegationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.delegation_set(
+            pharmacy=pharmacy, mode=data["mode"], hours_per_month=data["hours_per_month"],
+            start=data["start"], managers=data["managers"], actor=request.user,
+        )
+        messages.success(request, f"Délégation de {pharmacy.name} enregistrée.")
+        return redirect(reverse("backoffice:supervision"))
+    return TemplateResponse(
+        request, "backoffice/delegation_form.html", {"pharmacy": pharmacy, "form": form}
+    )
+

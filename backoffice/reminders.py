@@ -1,0 +1,131 @@
+"""Reminder letters (relances) to payers: one letter per payer listing the claims.
+
+The letter text comes from an editable `LetterTemplate` whose placeholders
+({organisme}, {pharmacie}, {date}, {nombre}, {total}) are filled here; the PDF
+is rendered by the shared `render_pdf`, stored, and each claim is recorded as
+reminded through `ReminderClaim`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import DecimalField, F, QuerySet, Sum
+from django.utils import timezone
+
+from backoffice.models import ContactLog, LetterTemplate, Reminder, ReminderClaim
+from backoffice.selectors import AT_RISK_STATUSES
+from backoffice.templatetags.formatting import format_euros
+from claims.models import Claim
+from pharmacies.models import Pharmacy, User
+from reports.pdf import render_pdf
+
+NEXT_REMINDER_DAYS = 15
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDERS = ("organisme", "pharmacie", "date", "nombre", "total")
+
+
+def letter_fill(text: str, values: dict[str, str]) -> str:
+    """Replace the known {placeholders}; anything else stays as typed (no str.format surprises)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+@dataclass(frozen=True)
+class Letter:
+    subject: str
+    paragraphs: list[str]
+
+
+def letter_compose(*, template: LetterTemplate, values: dict[str, str]) -> Letter:
+    body = letter_fill(template.body, values)
+    return Letter(
+        subject=letter_fill(template.subject, values),
+        paragraphs=[p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()],
+    )
+
+
+def default_letter_template() -> LetterTemplate:
+    template = LetterTemplate.objects.order_by("pk").first()
+    if template is None:
+        raise ValidationError("Aucun modèle de lettre : créez-en un avant de relancer.")
+    return template
+
+
+@transaction.atomic
+def reminder_create(
+    *,
+    pharmacy: Pharmacy,
+    claims: QuerySet[Claim],
+    actor: User,
+    template: LetterTemplate | None = None,
+    sent_on: dt.date | None = None,
+    next_in_days: int = NEXT_REMINDER_DAYS,
+) -> Reminder:
+    """Generate the letter for the selected claims of one payer, record it as sent on
+    each claim, log the letter in the payer's contact log and schedule the next reminder."""
+    if not actor.is_backoffice:
+        raise ValidationError("Les relances sont envoyées par le Backoffice.")
+    claims = claims.filter(pharmacy=pharmacy, status__in=AT_RISK_STATUSES).select_related("organism")
+    selected = list(
+        claims.annotate(outstanding=F("amount_claimed") - F("amount_paid")).order_by(
+            "transmission_date", "invoice_number"
+        )
+    )
+    if not selected:
+        raise ValidationError("Sélectionnez au moins une facture rejetée ou impayée.")
+    organism_ids = {claim.organism_id for claim in selected}
+    if len(organism_ids) != 1:
+        raise ValidationError("Une lettre de relance s'adresse à un seul organisme : sélectionnez les factures d'un même payeur.")
+    organism = selected[0].organism
+    total = claims.aggregate(
+        total=Sum(F("amount_claimed") - F("amount_paid"), output_field=DecimalField())
+    )["total"]
+    sent_on = sent_on or timezone.localdate()
+    template = template or default_letter_template()
+    reminder = Reminder.objects.create(
+        pharmacy=pharmacy,
+        organism=organism,
+        template=template,
+        sent_on=sent_on,
+        next_on=sent_on + dt.timedelta(days=next_in_days),
+        total=total,
+        created_by=actor,
+    )
+    ReminderClaim.objects.bulk_create(
+        [ReminderClaim(pharmacy=pharmacy, reminder=reminder, claim=claim) for claim in selected]
+    )
+    values = {
+        "organisme": organism.name or organism.code,
+        "pharmacie": pharmacy.name,
+        "date": sent_on.strftime("%d/%m/%Y"),
+        "nombre": str(len(selected)),
+        "total": format_euros(total),
+    }
+    pdf = render_pdf(
+        "backoffice/reminder_letter.html",
+        {
+            "pharmacy": pharmacy,
+            "organism": organism,
+            "reminder": reminder,
+            "letter": letter_compose(template=template, values=values),
+            "claims": selected,
+            "total": total,
+            "author": actor,
+        },
+    )
+    reminder.pdf.save(f"relance-{reminder.pk}-{organism.code}.pdf", ContentFile(pdf), save=True)
+    ContactLog.objects.create(
+        pharmacy=pharmacy,
+        organism=organism,
+        channel=ContactLog.Channel.LETTER,
+        day=sent_on,
+        notes=f"Lettre de relance : {len(selected)} facture(s), {format_euros(total)}.",
+        reminder=reminder,
+        created_by=actor,
+    )
+    return reminder
