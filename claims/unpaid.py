@@ -1,8 +1,9 @@
 """Silent unpaid claims: no return at all after the payer's usual delay plus a margin.
 
 The usual delay is in working days; it is turned into calendar days (× 7/5,
-rounded up) and a margin (`UNPAID_MARGIN_DAYS`, default 10 calendar days) is
-added, so a payer a little late is not chased. Age buckets count from the
+rounded up) and a margin (`UNPAID_MARGIN_DAYS`, default 30 calendar days, the
+domain's "no payment after 30 days") is added, so a payer a little late is not
+chased. Age buckets count from the
 transmission date, as the domain's ageing of open claims does.
 """
 
@@ -20,7 +21,7 @@ AGE_BUCKET_LABELS = {"0-30": "0–30 jours", "31-60": "31–60 jours", "61-90": 
 
 
 def unpaid_margin_days() -> int:
-    return int(getattr(settings, "UNPAID_MARGIN_DAYS", 10))
+    return int(getattr(settings, "UNPAID_MARGIN_DAYS", 30))
 
 
 def age_bucket(days: int) -> str:

@@ -7,10 +7,11 @@ Candidates are computed in one statement per kind into a temporary table:
 Evidence per candidate: same amount (always), payer named in the label or the
 05 complements, slip reference found in them, date gap.
 
-A candidate with neither the payer named nor the reference found is *weak*.
-Only a strong candidate that is the only strong one for its bank line and for
-each of its slips is linked automatically; everything else becomes a proposal
-in the review queue. The run only inserts links (ON CONFLICT DO NOTHING) and
+A credit that names another payer is no candidate. A candidate with neither
+the payer named nor the reference found is *weak*, and is dropped when its
+credit or one of its slips has a strong one. Then a candidate is linked
+automatically only when it is the only one for its credit and for each of its
+slips; everything else becomes a proposal in the review queue. The run only inserts links (ON CONFLICT DO NOTHING) and
 only looks at unmatched rows, so it never undoes a person's link; a pair a
 person unlinked or dismissed (`ManualDecision`) is never proposed again.
 """
@@ -26,9 +27,10 @@ DAYS_AFTER = 10  # transfers arrive a few bank days after the slip
 GROUP_SPAN_DAYS = 4
 
 # Upper-case, accents off, anything but letters and digits turned into one space.
+# (Accents are translated before upper(): a database in the C locale does not upper-case them.)
 _NORMALIZE = (
-    "regexp_replace(translate(upper({0}), 'ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ', 'AAACEEEEIIOOUUUY'),"
-    " '[^A-Z0-9]+', ' ', 'g')"
+    "regexp_replace(upper(translate({0}, 'àâäçéèêëîïôöùûüÿÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ',"
+    " 'aaaceeeeiioouuuyAAACEEEEIIOOUUUY')), '[^A-Z0-9]+', ' ', 'g')"
 )
 
 
@@ -60,9 +62,18 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             CREATE TEMP TABLE match_slip ON COMMIT DROP AS
             SELECT s.id, s.organism_id, s.total, s.payment_date,
                    {_NORMALIZE.format("s.reference")} AS reference,
-                   ' ' || {_NORMALIZE.format("o.name")} || ' ' AS payer_name, o.code AS payer_code
+                   ' ' || {_NORMALIZE.format("o.name")} || ' ' AS payer_name,
+                   -- a bare numeric label carries the payer's code digits (9 at most)
+                   right(regexp_replace(o.code, '[^0-9]', '', 'g'), 9) AS payer_code
             FROM payments_paymentslip s JOIN claims_organism o ON o.id = s.organism_id
-            WHERE s.pharmacy_id = %(p)s AND s.status = 'unmatched' AND s.total > 0;
+            WHERE s.pharmacy_id = %(p)s AND s.status = 'unmatched';
+
+            -- Does the credit name one of the payers we wait for? Then it cannot pay another.
+            ALTER TABLE match_line ADD COLUMN names_payer boolean;
+            UPDATE match_line l SET names_payer = EXISTS (
+                SELECT 1 FROM (SELECT DISTINCT payer_name, payer_code FROM match_slip) o
+                WHERE position(o.payer_name IN l.text) > 0
+                   OR (length(o.payer_code) >= 9 AND position(o.payer_code IN l.text) > 0));
 
             CREATE TEMP TABLE match_cand (
                 bank_line_id bigint, slip_ids bigint[], amount numeric(12, 2),
@@ -70,15 +81,21 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             ) ON COMMIT DROP;
 
             INSERT INTO match_cand
-            SELECT l.id, ARRAY[s.id], s.total,
-                   position(s.payer_name IN l.text) > 0
-                     OR position(' ' || s.payer_code || ' ' IN l.text) > 0,
-                   length(s.reference) >= 4 AND position(s.reference IN l.text) > 0,
-                   l.booking_date - s.payment_date
-            FROM match_line l
-            JOIN match_slip s
-              ON s.total = l.amount
-             AND l.booking_date - s.payment_date BETWEEN -%(before)s AND %(after)s;
+            SELECT bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap FROM (
+                SELECT l.id, ARRAY[s.id], s.total,
+                       position(s.payer_name IN l.text) > 0
+                         OR (length(s.payer_code) >= 9 AND position(s.payer_code IN l.text) > 0)
+                         AS payer_named,
+                       length(s.reference) >= 4 AND position(s.reference IN l.text) > 0,
+                       l.booking_date - s.payment_date, l.names_payer
+                FROM match_line l
+                JOIN match_slip s
+                  ON s.total = l.amount
+                 AND l.booking_date - s.payment_date BETWEEN -%(before)s AND %(after)s
+            ) single (bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap,
+                      names_payer)
+            -- (a credit naming another payer is no candidate)
+            WHERE payer_named OR reference_found OR NOT names_payer;
 
             -- Several slips of one payer in one transfer: runs of consecutive days.
             WITH days AS (
@@ -103,7 +120,7 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             JOIN match_line l ON l.amount = g.total
              AND l.booking_date - g.last_day BETWEEN -%(before)s AND %(after)s
              AND (position(g.payer_name IN l.text) > 0
-                  OR position(' ' || g.payer_code || ' ' IN l.text) > 0);
+                  OR (length(g.payer_code) >= 9 AND position(g.payer_code IN l.text) > 0));
 
             -- What a person unlinked or dismissed is never offered again.
             DELETE FROM match_cand c
@@ -117,19 +134,30 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
         result.candidates = cursor.fetchone()[0]
         cursor.execute(
             """
+            -- Evidence decides between candidates: a weak one (neither payer named nor
+            -- reference found) is dropped when its credit or a slip has a strong one.
+            WITH strong_slips AS (
+                SELECT DISTINCT unnest(slip_ids) AS slip_id FROM match_cand
+                WHERE payer_named OR reference_found
+            ), strong_lines AS (
+                SELECT DISTINCT bank_line_id FROM match_cand WHERE payer_named OR reference_found
+            )
+            DELETE FROM match_cand c
+            WHERE NOT (c.payer_named OR c.reference_found)
+              AND (c.bank_line_id IN (SELECT bank_line_id FROM strong_lines)
+                   OR EXISTS (SELECT 1 FROM strong_slips ss WHERE ss.slip_id = ANY(c.slip_ids)));
+
+            -- Exactly one candidate for the credit, and for each of its slips.
             CREATE TEMP TABLE match_auto ON COMMIT DROP AS
-            WITH strong AS (
-                SELECT * FROM match_cand WHERE payer_named OR reference_found
-            ), per_slip AS (
-                SELECT unnest(slip_ids) AS slip_id, bank_line_id
-                FROM strong
-            ), slip_counts AS (
-                SELECT slip_id, count(*) AS n FROM per_slip GROUP BY slip_id
+            WITH slip_counts AS (
+                SELECT slip_id, count(*) AS n
+                FROM (SELECT unnest(slip_ids) AS slip_id FROM match_cand) x GROUP BY slip_id
             ), line_counts AS (
-                SELECT bank_line_id, count(*) AS n FROM strong GROUP BY bank_line_id
+                SELECT bank_line_id, count(*) AS n FROM match_cand GROUP BY bank_line_id
             )
             SELECT c.bank_line_id, c.slip_ids
-            FROM strong c JOIN line_counts lc ON lc.bank_line_id = c.bank_line_id AND lc.n = 1
+            FROM match_cand c
+            JOIN line_counts lc ON lc.bank_line_id = c.bank_line_id AND lc.n = 1
             WHERE NOT EXISTS (
                 SELECT 1 FROM slip_counts sc
                 WHERE sc.slip_id = ANY(c.slip_ids) AND sc.n > 1);

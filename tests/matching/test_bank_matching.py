@@ -78,7 +78,7 @@ def test_two_candidates_go_to_review_with_their_evidence(pharmacy_a):
         (True, 1, 2), (True, 3, 2)]
 
 
-def test_a_credit_without_payer_nor_reference_is_only_proposed(pharmacy_a):
+def test_an_anonymous_credit_with_a_single_candidate_is_linked(pharmacy_a):
     PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("61.00"),
                        payment_date=dt.date(2026, 10, 8))
     BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("61.00"),
@@ -86,9 +86,64 @@ def test_a_credit_without_payer_nor_reference_is_only_proposed(pharmacy_a):
 
     slips_match(pharmacy_id=pharmacy_a.id)
 
+    assert Reconciliation.objects.get().source == "auto"
+
+
+def test_the_payer_code_digits_in_a_bare_reference_name_the_payer(pharmacy_a):
+    slips = [PaymentSlipFactory(pharmacy=pharmacy_a, organism=org, total=Decimal("61.00"),
+                                payment_date=dt.date(2026, 10, 8))
+             for org in (_cpam(), OrganismFactory(code="019130002", name="CPAM des Bouches"))]
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("61.00"),
+                    booking_date=dt.date(2026, 10, 8), label="VIR 016910001261008000000042")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert Reconciliation.objects.get().slip == slips[0]
+
+
+def test_two_anonymous_credits_for_one_slip_go_to_review(pharmacy_a):
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("61.00"),
+                       payment_date=dt.date(2026, 10, 8))
+    account = BankAccountFactory(pharmacy=pharmacy_a)
+    for day in (8, 9):
+        BankLineFactory(account=account, amount=Decimal("61.00"),
+                        booking_date=dt.date(2026, 10, day), label="REMISE CB 12345")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
     assert not Reconciliation.objects.exists()
-    proposal = MatchProposal.objects.get()
-    assert not proposal.payer_named and not proposal.reference_found
+    assert [(p.payer_named, p.reference_found) for p in MatchProposal.objects.all()] == [
+        (False, False), (False, False)]
+
+
+def test_a_credit_naming_the_payer_wins_over_an_anonymous_one(pharmacy_a):
+    slip = PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("61.00"),
+                              payment_date=dt.date(2026, 10, 8))
+    account = BankAccountFactory(pharmacy=pharmacy_a)
+    BankLineFactory(account=account, amount=Decimal("61.00"), booking_date=dt.date(2026, 10, 8),
+                    label="REMISE CB 12345")
+    named = BankLineFactory(account=account, amount=Decimal("61.00"),
+                            booking_date=dt.date(2026, 10, 9),
+                            label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    link = Reconciliation.objects.get()
+    assert (link.slip, link.bank_line) == (slip, named)
+    assert not MatchProposal.objects.exists()
+
+
+def test_a_credit_naming_another_payer_is_no_candidate(pharmacy_a):
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=_cpam(), total=Decimal("61.00"),
+                       payment_date=dt.date(2026, 10, 8))
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=OrganismFactory(code="919130002", name="MGEN"),
+                       total=Decimal("12.00"), payment_date=dt.date(2026, 10, 8))
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("61.00"),
+                    booking_date=dt.date(2026, 10, 9), label="VIR SEPA RECU /DE MGEN")
+
+    result = slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert result.candidates == 0 and not Reconciliation.objects.exists()
 
 
 def test_too_far_in_time_is_no_candidate(pharmacy_a):
