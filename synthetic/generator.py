@@ -23,7 +23,7 @@ DISPENSATIONS_PER_MONTH = 2100
 P_AMO_ONLY = 0.07  # dispensations covered 100 % by the AMO (ALD, maternité, AT...)
 AMO_RATES = Weighted((0.65, 0.70, 0.30, 0.15), (55, 15, 20, 10))
 P_REJECT = 0.026  # per claim, before the operator's factor
-P_SILENT = {"AMO": 0.024, "AMC": 0.045, "AMC_SMALL": 0.07}  # never answered
+P_SILENT = {"AMO": 0.023, "AMC": 0.043, "AMC_SMALL": 0.07}  # never answered
 SILENT_MARGIN_DAYS = 30  # silent = no return after the usual delay + this margin
 P_PARTIAL = 0.015  # of paid claims
 P_INDU = 0.002  # of paid claims of large payers: recovered 20-80 days later
