@@ -61,9 +61,13 @@ def check_size(size: int, *, max_bytes: int = MAX_IMPORT_BYTES) -> None:
     """Refuse a file by its size alone, before reading it."""
     if size > max_bytes:
         raise ImportFileError(
-            f"Fichier trop volumineux : {_mb(size)} Mo, la limite est de {_mb(max_bytes)} Mo."
+            f"Fichier trop volumineux : {_human(size)}, la limite est de {_human(max_bytes)}."
         )
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",")
+def _human(size: int) -> str:
+    # Rounded up, so a file one byte over the limit never reads as equal to it.
+    unit, name = (1024 * 1024, "Mo") if size >= 1024 * 1024 else (1024, "Ko")
+    tenths = -(-size * 10 // unit)
+    text = f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths // 10},{tenths % 10}"
+    return f"{text} {name}"

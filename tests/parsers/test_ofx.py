@@ -1,0 +1,75 @@
+"""OFX 2.x (the real OCA file) and 1.x SGML with one tolerant reader."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from claims.parsers.errors import ImportFileError
+from payments.parsers.ofx import parse_ofx
+
+from .conftest import SHARED_DATA
+
+SGML = """OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+SECURITY:NONE
+ENCODING:USASCII
+CHARSET:1252
+COMPRESSION:NONE
+OLDFILEUID:NONE
+NEWFILEUID:NONE
+
+<OFX>
+<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20240105<LANGUAGE>FRA</SONRS></SIGNONMSGSRSV1>
+<BANKMSGSRSV1><STMTTRNRS><TRNUID>0<STATUS><CODE>0<SEVERITY>INFO</STATUS>
+<STMTRS><CURDEF>EUR
+<BANKACCTFROM><BANKID>30002<BRANCHID>00447<ACCTID>0000888899H<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20240101<DTEND>20240105
+<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20240103<TRNAMT>1234,56<FITID>A1<NAME>VIR CPAM DU RHONE<MEMO>BORDEREAU 123 &amp; 124</STMTTRN>
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240104120000<TRNAMT>-12.50<FITID>{second}<NAME>FRAIS TENUE DE COMPTE</STMTTRN>
+</BANKTRANLIST><LEDGERBAL><BALAMT>100.00<DTASOF>20240105</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>
+"""
+
+
+def test_the_real_ofx2_file():
+    result = parse_ofx((SHARED_DATA / "ofx" / "oca-test_ofx.ofx").read_bytes())
+    assert result.problems == []
+    bank, card = result.rows
+    assert (bank.account_id, bank.currency) == ("000000123/123456", "USD")
+    assert (bank.opening_balance, bank.closing_balance) == (None, Decimal("2156.56"))
+    assert (bank.start_date, bank.end_date) == (date(2013, 8, 1), date(2013, 8, 31))
+    assert [l.amount for l in bank.lines] == [Decimal("-80"), Decimal("-90"), Decimal("-100"), Decimal("-90")]
+    assert [l.bank_reference for l in bank.lines] == ["219378", "219379", "219380", "219381"]
+    assert [l.label for l in bank.lines] == ["Agrolait", "China Export", "Axelor Scuba", "China Scuba"]
+    assert {l.booking_date for l in bank.lines} == {date(2013, 8, 24)}
+    assert (card.account_id, card.closing_balance, card.lines) == ("123412341234", Decimal("-562.00"), [])
+
+
+def test_an_ofx1_sgml_file():
+    result = parse_ofx(SGML.format(second="A2").encode("cp1252"))
+    assert result.problems == []
+    (statement,) = result.rows
+    assert (statement.account_id, statement.currency) == ("30002/00447/0000888899H", "EUR")
+    credit, fee = statement.lines
+    assert (credit.amount, credit.booking_date, credit.bank_reference) == (Decimal("1234.56"), date(2024, 1, 3), "A1")
+    assert credit.label == "VIR CPAM DU RHONE BORDEREAU 123 & 124"
+    assert credit.details["MEMO"] == "BORDEREAU 123 & 124"
+    assert (fee.amount, fee.booking_date) == (Decimal("-12.50"), date(2024, 1, 4))
+
+
+def test_duplicate_fitids_are_a_problem_and_the_copy_is_left_out():
+    result = parse_ofx(SGML.format(second="A1").encode())
+    (problem,) = result.problems
+    assert str(problem) == "ligne 18, colonne FITID : identifiant d'opération A1 en double : déjà présent ligne 17"
+    assert [l.bank_reference for l in result.rows[0].lines] == ["A1"]
+
+
+def test_a_doctype_in_ofx_is_refused():
+    with pytest.raises(ImportFileError, match="DOCTYPE"):
+        parse_ofx(b'<?xml version="1.0"?><!DOCTYPE OFX [<!ENTITY x "y">]><OFX>&x;</OFX>')
+
+
+def test_a_file_without_ofx_tag_is_refused():
+    with pytest.raises(ImportFileError, match="pas un relevé OFX"):
+        parse_ofx(b"OFXHEADER:100\nnothing here")
