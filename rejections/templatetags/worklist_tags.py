@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from rejections.worklist import WorklistState
 
@@ -31,7 +32,7 @@ def sort_header(context, state: WorklistState, key: str, label: str, numeric: bo
     return format_html(
         '<th scope="col" aria-sort="{}"{}><a href="{}" hx-get="{}" hx-target="{}" '
         'hx-swap="outerHTML" hx-push-url="true">{}{}</a></th>',
-        aria, format_html(' class="num"') if numeric else "", url, url, TARGET, label, arrow,
+        aria, mark_safe(' class="num"') if numeric else "", url, url, TARGET, label, arrow,
     )
 
 

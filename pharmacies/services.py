@@ -1,0 +1,79 @@
+"""Writes about the pharmacy's people: staff members, their logins and operator codes."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from pharmacies.models import Pharmacy, StaffMember, User
+
+
+def _new_login(*, username: str, email: str, first_name: str, last_name: str, active: bool) -> User:
+    # No password: the person sets one through "mot de passe oublié" with their e-mail,
+    # so nobody else ever knows it.
+    user = User(
+        username=username, email=email, first_name=first_name, last_name=last_name,
+        kind=User.Kind.PHARMACY, is_active=active,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def staff_member_create(
+    *,
+    pharmacy: Pharmacy,
+    first_name: str,
+    last_name: str,
+    role: str,
+    operator_code: str,
+    active: bool = True,
+    username: str = "",
+    email: str = "",
+) -> StaffMember:
+    """A staff member, with a login when a username is given."""
+    user = None
+    if username:
+        user = _new_login(
+            username=username, email=email, first_name=first_name, last_name=last_name,
+            active=active,
+        )
+    return StaffMember.objects.create(
+        pharmacy=pharmacy, user=user, first_name=first_name, last_name=last_name, role=role,
+        operator_code=operator_code, active=active,
+    )
+
+
+@transaction.atomic
+def staff_member_update(
+    *,
+    staff_member: StaffMember,
+    first_name: str,
+    last_name: str,
+    role: str,
+    operator_code: str,
+    active: bool,
+    email: str = "",
+    username: str = "",
+) -> StaffMember:
+    for name, value in {
+        "first_name": first_name, "last_name": last_name, "role": role,
+        "operator_code": operator_code, "active": active,
+    }.items():
+        setattr(staff_member, name, value)
+    if staff_member.user_id:
+        user = staff_member.user
+        user.first_name, user.last_name, user.is_active = first_name, last_name, active
+        if email:
+            user.email = email
+        user.save(update_fields=["first_name", "last_name", "is_active", "email"])
+        staff_member.save()
+        return staff_member
+    staff_member.save()
+    if username:
+        staff_member.user = _new_login(
+            username=username, email=email, first_name=first_name, last_name=last_name,
+            active=active,
+        )
+        staff_member.save(update_fields=["user"])
+    return staff_member
