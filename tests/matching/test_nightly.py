@@ -1,0 +1,84 @@
+"""The nightly job: a run row per pharmacy and day, idempotent, safe after a crash."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from backoffice.models import JobRun
+from backoffice.nightly import nightly_run
+from claims.models import ClaimStatus
+from payments import services
+from payments.models import Reconciliation
+from rejections.models import Rejection
+from tests.matching.scenario import DAY, night_scenario
+from tests.matching.snapshot import database_snapshot
+
+
+def test_the_night_applies_everything(pharmacy_a):
+    s = night_scenario(pharmacy_a)
+
+    assert nightly_run(pharmacy_id=pharmacy_a.id, day=DAY) == "done"
+
+    for name, status in (("paid", ClaimStatus.PAID), ("partial", ClaimStatus.PARTIAL),
+                         ("rejected", ClaimStatus.REJECTED), ("silent", ClaimStatus.UNPAID)):
+        s[name].refresh_from_db()
+        assert s[name].status == status, name
+    assert Rejection.objects.filter(pharmacy=pharmacy_a).count() == 2
+    assert Reconciliation.objects.get().bank_line == s["auto_line"]
+    run = JobRun.objects.get(pharmacy=pharmacy_a, job="nightly", period=DAY.isoformat())
+    assert run.state == JobRun.State.DONE and run.stats["matching"]["auto_linked"] == 1
+
+
+def test_a_second_run_changes_nothing(pharmacy_a):
+    night_scenario(pharmacy_a)
+    nightly_run(pharmacy_id=pharmacy_a.id, day=DAY)
+    before = database_snapshot()
+
+    assert nightly_run(pharmacy_id=pharmacy_a.id, day=DAY) == "skipped"
+    assert nightly_run(pharmacy_id=pharmacy_a.id, day=DAY, force=True) == "done"
+
+    assert database_snapshot() == before
+    assert JobRun.objects.filter(pharmacy=pharmacy_a, job="nightly").count() == 1
+
+
+def test_a_manual_link_survives_the_night(pharmacy_a, titulaire_a):
+    s = night_scenario(pharmacy_a)
+    services.reconciliation_link(pharmacy=pharmacy_a, bank_line=s["manual_line"],
+                                 allocations=[(s["other"], Decimal("150.00"))], user=titulaire_a)
+
+    nightly_run(pharmacy_id=pharmacy_a.id, day=DAY)
+
+    link = Reconciliation.objects.get(bank_line=s["manual_line"])
+    assert (link.slip, link.amount, link.source) == (s["other"], Decimal("150.00"), "manual")
+
+
+def test_a_crash_in_the_middle_then_a_rerun_equals_a_clean_run(pharmacy_a, monkeypatch):
+    night_scenario(pharmacy_a)
+    import backoffice.nightly as nightly
+
+    def crash(**kwargs):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(nightly, "slips_match", crash)
+    with pytest.raises(RuntimeError):
+        nightly_run(pharmacy_id=pharmacy_a.id, day=DAY)
+    assert JobRun.objects.get(pharmacy=pharmacy_a).state == JobRun.State.FAILED
+    monkeypatch.undo()
+
+    assert nightly_run(pharmacy_id=pharmacy_a.id, day=DAY) == "done"
+    crashed_then_resumed = database_snapshot()
+    nightly_run(pharmacy_id=pharmacy_a.id, day=DAY, force=True)
+    assert database_snapshot() == crashed_then_resumed
+    assert JobRun.objects.get(pharmacy=pharmacy_a).attempts == 3
+
+
+def test_the_command_runs_one_pharmacy(pharmacy_a, pharmacy_b, capsys):
+    night_scenario(pharmacy_a)
+
+    call_command("run_matching", "--pharmacy", pharmacy_a.finess, "--day", DAY.isoformat())
+
+    assert f"{pharmacy_a.finess} {DAY}: done" in capsys.readouterr().out
+    assert not JobRun.objects.filter(pharmacy=pharmacy_b).exists()
