@@ -1,0 +1,97 @@
+"""The portfolio: the right figures per pharmacy, in a number of queries that does not grow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from backoffice.models import ManagerAssignment, TimeEntry
+from backoffice.selectors import portfolio_rows
+from pharmacies.access import visible_pharmacies
+from pharmacies.models import DelegationMode
+from rejections.models import HandledBy
+from tests.factories import (
+    BankLineFactory,
+    ClaimFactory,
+    PharmacyFactory,
+    RejectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 23)
+
+
+def _fill(pharmacy, manager):
+    """A little of everything the portfolio counts, for one pharmacy."""
+    ClaimFactory(pharmacy=pharmacy, status="unpaid", amount_claimed=Decimal("40.00"),
+                 transmission_date=dt.date(2026, 9, 1))
+    rejected = ClaimFactory(pharmacy=pharmacy, status="rejected", amount_claimed=Decimal("25.00"),
+                            amount_paid=Decimal("5.00"), transmission_date=TODAY.replace(day=2))
+    RejectionFactory(claim=rejected, handled_by=HandledBy.BACKOFFICE)
+    ClaimFactory(pharmacy=pharmacy, status="paid", transmission_date=TODAY.replace(day=3))
+    BankLineFactory(account__pharmacy=pharmacy)
+    TimeEntry.objects.create(pharmacy=pharmacy, manager=manager, day=TODAY, minutes=90)
+
+
+def _portfolio_of(count):
+    manager = UserFactory(kind="manager")
+    for _ in range(count):
+        pharmacy = PharmacyFactory(delegation_mode=DelegationMode.PARTIAL, delegation_hours_per_month=8)
+        ManagerAssignment.objects.create(pharmacy=pharmacy, manager=manager)
+        _fill(pharmacy, manager)
+    return manager
+
+
+def test_figures_of_one_pharmacy(manager_a, pharmacy_b):
+    _fill(pharmacy_b, manager_a)
+    ClaimFactory(pharmacy=pharmacy_b, status="transmitted", transmission_date=dt.date(2025, 12, 1))
+    rows = {r.pharmacy.pk: r for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a), today=TODAY)}
+    row = rows[pharmacy_b.pk]
+    assert row.pharmacy.money_at_risk == Decimal("60.00")  # 40 unpaid + (25 - 5) rejected
+    assert row.pharmacy.rejections_to_handle == 1
+    assert row.pharmacy.unpaid_over_30 == 2  # the unpaid one and the silent transmitted one
+    assert row.pharmacy.unmatched_bank_lines == 1
+    assert row.pharmacy.minutes_this_month == 90
+    assert row.hours_used == Decimal("1.5")
+    assert row.rate_this_month == pytest.approx(1 / 2)
+    assert row.rate_12_months == 0.0  # Sept. and Dec. claims, none rejected
+    assert row.pharmacy.last_activity is None  # no import, event or reminder yet
+
+
+def test_partial_delegation_counts_only_the_backoffice_share(manager_a, pharmacy_b):
+    RejectionFactory(claim__pharmacy=pharmacy_b, handled_by=HandledBy.PHARMACY)
+    RejectionFactory(claim__pharmacy=pharmacy_b, handled_by=HandledBy.BACKOFFICE)
+    [row] = [r for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a)) if r.pharmacy == pharmacy_b]
+    assert row.pharmacy.rejections_to_handle == 1
+
+
+def test_sorted_by_money_at_risk(login, manager_a, pharmacy_a, pharmacy_b):
+    ClaimFactory(pharmacy=pharmacy_b, status="unpaid", amount_claimed=Decimal("500.00"))
+    ClaimFactory(pharmacy=pharmacy_a, status="unpaid", amount_claimed=Decimal("5.00"))
+    client = login(manager_a)
+    names = lambda r: [row.pharmacy.name for row in r.context["rows"]]  # noqa: E731
+    assert names(client.get(reverse("backoffice:portfolio"), {"tri": "-risk"})) == ["Pharmacie B", "Pharmacie A"]
+    assert names(client.get(reverse("backoffice:portfolio"), {"tri": "risk"})) == ["Pharmacie A", "Pharmacie B"]
+
+
+def test_htmx_sort_returns_the_table_only(login, manager_a):
+    response = login(manager_a).get(reverse("backoffice:portfolio"), {"tri": "name"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'id="portfolio-table"' in response.text and "<html" not in response.text
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert_num_queries, count):
+    manager = _portfolio_of(count)
+    client.force_login(manager)
+    # session + user (2); pharmacies with every figure as subqueries (1); monthly
+    # rejection rates (2: rows + pharmacy ids); session saved on every request for the
+    # idle timeout (3: savepoint, update, release).
+    with django_assert_num_queries(8):
+        response = client.get(reverse("backoffice:portfolio"))
+    assert len(response.context["rows"]) == count
+    assert all(row.pharmacy.money_at_risk == Decimal("60.00") for row in response.context["rows"])
