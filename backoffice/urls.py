@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("pharmacies/<int:pharmacy_id>/", include("rejections.urls")),
     path("pharmacies/<int:pharmacy_id>/paiements/", include("payments.urls")),
+    path("pharmacies/<int:pharmacy_id>/imports/", include("claims.urls")),
     path("backoffice/", include(backoffice_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,71 @@
+"""Reads for the reports pages; callers pass a pharmacy already checked by the access rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+
+from claims.models import OPEN_CLAIM_STATUSES, Claim
+from payments.models import BankLine, PaymentSlip
+from pharmacies.models import Pharmacy
+from rejections.models import Rejection
+from reports.models import MonthlyReport
+from reports.statistics import AGE_BUCKETS, add_months, first_of_month
+
+
+def reports_archive(*, pharmacy: Pharmacy) -> QuerySet[MonthlyReport]:
+    return MonthlyReport.objects.filter(pharmacy=pharmacy).order_by("-month")
+
+
+def month_rejections(*, pharmacy: Pharmacy, month: dt.date, filters: dict[str, str]) -> QuerySet[Rejection]:
+    """The month's rejections (claims transmitted in the month), narrowed by the drill-down
+    filters of the statistics page: reason, category, operator, organism, avoidable."""
+    month = first_of_month(month)
+    queryset = Rejection.objects.filter(
+        pharmacy=pharmacy,
+        claim__transmission_date__gte=month,
+        claim__transmission_date__lt=add_months(month, 1),
+    ).select_related("claim", "claim__organism", "reason")
+    lookups = {
+        "motif": "reason_id",
+        "categorie": "reason__category",
+        "operateur": "claim__operator_code",
+        "organisme": "claim__organism_id",
+    }
+    for param, lookup in lookups.items():
+        if filters.get(param):
+            if lookup.endswith("_id") and not filters[param].isdigit():
+                return queryset.none()
+            queryset = queryset.filter(**{lookup: filters[param]})
+    if filters.get("evitable") == "1":
+        queryset = queryset.filter(reason__avoidable_at_counter=True)
+    return queryset.order_by("-amount", "pk")
+
+
+def open_claims(*, pharmacy: Pharmacy, month: dt.date, bucket: str | None = None) -> QuerySet[Claim]:
+    """Claims still open, transmitted up to the end of the month; `bucket` an index of AGE_BUCKETS."""
+    month_end = add_months(first_of_month(month), 1) - dt.timedelta(days=1)
+    queryset = Claim.objects.filter(
+        pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES, transmission_date__lte=month_end
+    ).select_related("organism")
+    if bucket is not None and bucket.isdigit() and int(bucket) < len(AGE_BUCKETS):
+        _, low, high = AGE_BUCKETS[int(bucket)]
+        queryset = queryset.filter(transmission_date__lte=month_end - dt.timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(transmission_date__gte=month_end - dt.timedelta(days=high))
+    return queryset.order_by("transmission_date", "pk")
+
+
+def month_slips(*, pharmacy: Pharmacy, month: dt.date) -> QuerySet[PaymentSlip]:
+    month = first_of_month(month)
+    return PaymentSlip.objects.filter(
+        pharmacy=pharmacy, payment_date__gte=month, payment_date__lt=add_months(month, 1)
+    )
+
+
+def month_bank_lines(*, pharmacy: Pharmacy, month: dt.date) -> QuerySet[BankLine]:
+    month = first_of_month(month)
+    return BankLine.objects.filter(
+        pharmacy=pharmacy, booking_date__gte=month, booking_date__lt=add_months(month, 1)
+    )

@@ -1,0 +1,135 @@
+"""Reports pages: archive of monthly PDFs, statistics of a month with drill-down,
+Excel exports, and the comparison across a manager's pharmacies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from backoffice.access import backoffice_view
+from pharmacies.access import pharmacy_view, visible_pharmacies
+from pharmacies.models import Pharmacy
+from reports import exports, selectors
+from reports.models import MonthlyReport
+from reports.services import month_name, previous_month, report_context
+from reports.statistics import AGE_BUCKETS, add_months, month_statistics, parse_month, pharmacies_comparison
+
+
+def _month(request: HttpRequest) -> dt.date:
+    """?mois=AAAA-MM, else last month (the one the latest report covers)."""
+    try:
+        return parse_month(request.GET.get("mois", ""))
+    except ValueError:
+        return previous_month(timezone.localdate())
+
+
+def _month_nav(month: dt.date) -> dict:
+    return {
+        "month": month,
+        "month_name": month_name(month),
+        "mois": f"{month:%Y-%m}",
+        "previous": f"{add_months(month, -1):%Y-%m}",
+        "next": f"{add_months(month, 1):%Y-%m}",
+    }
+
+
+@pharmacy_view
+@require_GET
+def archive(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+    return TemplateResponse(
+        request, "reports/archive.html",
+        {"pharmacy": pharmacy, "reports": selectors.reports_archive(pharmacy=pharmacy)},
+    )
+
+
+@pharmacy_view
+@require_GET
+def report_pdf(request: HttpRequest, pharmacy: Pharmacy, report_id: int) -> FileResponse:
+    # Filtered by the (already checked) pharmacy: another tenant's report is a 404.
+    report = get_object_or_404(MonthlyReport.objects.exclude(pdf=""), pharmacy=pharmacy, pk=report_id)
+    return FileResponse(
+        report.pdf.open("rb"), as_attachment=False,
+        filename=f"rapport-{pharmacy.finess}-{report.month:%Y-%m}.pdf", content_type="application/pdf",
+    )
+
+
+@pharmacy_view
+@require_GET
+def statistics(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+    stats = month_statistics(pharmacy=pharmacy, month=_month(request))
+    context = report_context(stats) | _month_nav(stats.month)
+    return TemplateResponse(request, "reports/statistics.html", context)
+
+
+DRILL_FILTER_LABELS = {"motif": "motif", "categorie": "catégorie", "operateur": "opérateur", "organisme": "organisme", "evitable": "évitables au comptoir"}
+
+
+@pharmacy_view
+@require_GET
+def rejections(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+    month = _month(request)
+    filters = {key: request.GET.get(key, "") for key in DRILL_FILTER_LABELS}
+    queryset = selectors.month_rejections(pharmacy=pharmacy, month=month, filters=filters)
+    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    context = {"pharmacy": pharmacy, "page": page, "filters": query} | _month_nav(month)
+    template = "reports/rejections.html#rows" if request.htmx else "reports/rejections.html"
+    return TemplateResponse(request, template, context)
+
+
+@pharmacy_view
+@require_GET
+def unpaid(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+    month = _month(request)
+    bucket = request.GET.get("anciennete")
+    queryset = selectors.open_claims(pharmacy=pharmacy, month=month, bucket=bucket)
+    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
+    label = AGE_BUCKETS[int(bucket)][0] if bucket and bucket.isdigit() and int(bucket) < len(AGE_BUCKETS) else ""
+    context = {"pharmacy": pharmacy, "page": page, "bucket": bucket or "", "bucket_label": label} | _month_nav(month)
+    return TemplateResponse(request, "reports/unpaid.html", context)
+
+
+EXPORTS = {
+    "rejets": "rejets",
+    "impayes": "impayes",
+    "bordereaux": "bordereaux",
+    "rapprochement": "rapprochement-bancaire",
+    "statistiques": "statistiques",
+}
+
+
+@pharmacy_view
+@require_GET
+def export(request: HttpRequest, pharmacy: Pharmacy, kind: str) -> FileResponse:
+    if kind not in EXPORTS:
+        raise Http404("Export inconnu")
+    month = _month(request)
+    if kind == "rejets":
+        filters = {key: request.GET.get(key, "") for key in DRILL_FILTER_LABELS}
+        sheets = [exports.rejections_sheet(selectors.month_rejections(pharmacy=pharmacy, month=month, filters=filters))]
+    elif kind == "impayes":
+        sheets = [exports.unpaid_claims_sheet(
+            selectors.open_claims(pharmacy=pharmacy, month=month, bucket=request.GET.get("anciennete")),
+            today=add_months(month, 1) - dt.timedelta(days=1),
+        )]
+    elif kind == "bordereaux":
+        sheets = [exports.payment_slips_sheet(selectors.month_slips(pharmacy=pharmacy, month=month))]
+    elif kind == "rapprochement":
+        sheets = [exports.bank_reconciliation_sheet(selectors.month_bank_lines(pharmacy=pharmacy, month=month))]
+    else:
+        sheets = exports.month_statistics_sheets(month_statistics(pharmacy=pharmacy, month=month))
+    return exports.workbook_response(f"{EXPORTS[kind]}-{pharmacy.finess}-{month:%Y-%m}.xlsx", sheets)
+
+
+@backoffice_view
+@require_GET
+def comparison(request: HttpRequest) -> TemplateResponse:
+    month = _month(request)
+    rows = pharmacies_comparison(pharmacies=visible_pharmacies(request.user), month=month)
+    return TemplateResponse(request, "reports/comparison.html", {"rows": rows} | _month_nav(month))
