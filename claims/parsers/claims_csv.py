@@ -81,7 +81,12 @@ def iter_claim_rows(
     ix = csv_file.index
     i_finess, i_invoice, i_lot = ix["finess"], ix["facture"], ix["lot"]
     i_care, i_sent, i_nir, i_rank = ix["date_soins"], ix["date_transmission"], ix["nir"], ix["rang"]
-    i_patient, i_kind, i_org, i_org_name = ix["patient"], ix["payeur"], ix["organisme"], ix["organisme_nom"]
+    i_patient, i_kind, i_org, i_org_name = (
+        ix["patient"],
+        ix["payeur"],
+        ix["organisme"],
+        ix["organisme_nom"],
+    )
     i_amount, i_operator, i_rpps = ix["montant"], ix["operateur"], ix["prescripteur"]
     first_line_of: dict[int, int] = {}
 
@@ -111,7 +116,7 @@ def iter_claim_rows(
             problems.append(Problem(line, "nir", str(e)))
         rank = None
         if i_rank is not None and (raw_rank := f[i_rank].strip()):
-            if len(raw_rank) == 1 and raw_rank.isdigit():
+            if len(raw_rank) == 1 and raw_rank in "123456789":
                 rank = int(raw_rank)
             else:
                 problems.append(Problem(line, "rang", f"rang « {raw_rank} » : 1 chiffre attendu"))
@@ -131,7 +136,9 @@ def iter_claim_rows(
         try:
             amount = parse_decimal(f[i_amount])
             if amount < 0:
-                problems.append(Problem(line, "montant", f"montant négatif ({f[i_amount].strip()})"))
+                problems.append(
+                    Problem(line, "montant", f"montant négatif ({f[i_amount].strip()})")
+                )
         except ValueError as e:
             problems.append(Problem(line, "montant", str(e)))
         operator = f[i_operator].strip()

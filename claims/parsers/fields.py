@@ -21,7 +21,9 @@ def normalize_finess(value: str) -> str:
 def check_finess(value: str, expected: str) -> str:
     finess = normalize_finess(value)
     if finess != expected:
-        raise ValueError(f"FINESS {finess or '(vide)'} différent de celui de la pharmacie ({expected})")
+        raise ValueError(
+            f"FINESS {finess or '(vide)'} différent de celui de la pharmacie ({expected})"
+        )
     return finess
 
 
@@ -68,7 +70,7 @@ def split_nir(value: str) -> tuple[str, str]:
     try:
         stdnum_nir.validate(number)
     except ValidationError:
-        if len(number) == 15 and number[:13].replace("2A", "19", 1).replace("2B", "18", 1).isdigit():
+        if _NIR_SHAPE.fullmatch(number):  # right shape, wrong key
             expected = stdnum_nir.calc_check_digits(number)
             raise ValueError(f"clé de contrôle incorrecte (attendue {expected})") from None
         raise ValueError("NIR invalide : 15 caractères attendus (13 + clé)") from None

@@ -63,7 +63,9 @@ class ReturnRow:
     return_date: date
 
 
-def iter_return_rows(source: bytes | BinaryIO, *, expected_finess: str) -> Iterator[ReturnRow | Problem]:
+def iter_return_rows(
+    source: bytes | BinaryIO, *, expected_finess: str
+) -> Iterator[ReturnRow | Problem]:
     """Yield a `ReturnRow` per valid row and a `Problem` per fault, in file order."""
     expected = normalize_finess(expected_finess)
     csv_file = CsvFile(source, columns=RETURN_COLUMNS)
@@ -96,8 +98,12 @@ def iter_return_rows(source: bytes | BinaryIO, *, expected_finess: str) -> Itera
         status = normalize_word(cell(f, "statut"))
         if status not in STATUSES:
             problems.append(
-                Problem(line, "statut", f"statut « {cell(f, 'statut')} » inconnu "
-                        "(attendu PAYE, REJETE, PARTIEL ou INDU)")
+                Problem(
+                    line,
+                    "statut",
+                    f"statut « {cell(f, 'statut')} » inconnu "
+                    "(attendu PAYE, REJETE, PARTIEL ou INDU)",
+                )
             )
         try:
             return_date = parse_date(cell(f, "date_retour"))
@@ -121,17 +127,25 @@ def iter_return_rows(source: bytes | BinaryIO, *, expected_finess: str) -> Itera
 
         if status in PAID_STATUSES:
             if not raw_amount:
-                problems.append(Problem(line, "montant_paye", f"obligatoire pour le statut {status}"))
+                problems.append(
+                    Problem(line, "montant_paye", f"obligatoire pour le statut {status}")
+                )
             elif amount is not None and status == "INDU" and amount >= 0:
-                problems.append(Problem(line, "montant_paye", "un indu doit avoir un montant négatif"))
+                problems.append(
+                    Problem(line, "montant_paye", "un indu doit avoir un montant négatif")
+                )
             elif amount is not None and status != "INDU" and amount < 0:
                 problems.append(
-                    Problem(line, "montant_paye", f"montant négatif pour le statut {status} (indu ?)")
+                    Problem(
+                        line, "montant_paye", f"montant négatif pour le statut {status} (indu ?)"
+                    )
                 )
             if not slip:
                 problems.append(Problem(line, "bordereau", f"obligatoire pour le statut {status}"))
             if not raw_payment_date:
-                problems.append(Problem(line, "date_paiement", f"obligatoire pour le statut {status}"))
+                problems.append(
+                    Problem(line, "date_paiement", f"obligatoire pour le statut {status}")
+                )
         elif status == "REJETE" and not reject_code:
             problems.append(Problem(line, "code_rejet", "obligatoire pour un rejet"))
 

@@ -116,7 +116,11 @@ def sniff_separator(header_line: str) -> str:
     best = max(counts, key=counts.get)
     if counts[best] == 0:
         raise ImportFileError(
-            Problem(None, None, "séparateur de colonnes non reconnu (attendu « ; », « , » ou tabulation)")
+            Problem(
+                None,
+                None,
+                "séparateur de colonnes non reconnu (attendu « ; », « , » ou tabulation)",
+            )
         )
     return best
 
@@ -162,7 +166,10 @@ class CsvFile:
         if missing:
             line = self.header_line_number
             raise ImportFileError(
-                [Problem(line, name, "colonne obligatoire absente de l'en-tête") for name in missing]
+                [
+                    Problem(line, name, "colonne obligatoire absente de l'en-tête")
+                    for name in missing
+                ]
             )
         self.index: dict[str, int | None] = {name: positions.get(name) for name in columns}
         self.width = max(i for i in self.index.values() if i is not None) + 1
@@ -231,7 +238,12 @@ def parse_date(text: str) -> date:
         if len(value) == 10 and value[4] == "-":
             return date(int(value[:4]), int(value[5:7]), int(value[8:10]))
         parts = value.replace("-", "/").replace(".", "/").split("/")
-        if len(parts) == 3 and len(parts[2]) in (2, 4) and len(parts[0]) <= 2 and len(parts[1]) <= 2:
+        if (
+            len(parts) == 3
+            and len(parts[2]) in (2, 4)
+            and len(parts[0]) <= 2
+            and len(parts[1]) <= 2
+        ):
             year = int(parts[2])
             if len(parts[2]) == 2:
                 year += 2000  # JJ/MM/AA is only used for recent dates (care, transmission, payment)

@@ -24,7 +24,13 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from backoffice.templatetags.formatting import format_decimal_fr as fr
-from claims.parsers.errors import MAX_IMPORT_BYTES, ImportFileError, ParseResult, Problem, check_size
+from claims.parsers.errors import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    ParseResult,
+    Problem,
+    check_size,
+)
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -37,8 +43,13 @@ _SKIPPED_STATUSES = frozenset({"PDNG", "INFO"})
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        dtd_validation=False, remove_comments=True, remove_pis=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
     )
 
 
@@ -193,7 +204,9 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
     if remittance:
         details["LIB"] = remittance
     party = "Dbtr" if credit else "Cdtr"
-    names = list(dict.fromkeys(n for tx in transactions for n in _texts(tx, f"RltdPties/{party}/Nm")))
+    names = list(
+        dict.fromkeys(n for tx in transactions for n in _texts(tx, f"RltdPties/{party}/Nm"))
+    )
     if names:
         details["NPY"] = " / ".join(names)
     end_to_end = [
@@ -208,8 +221,11 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
         details["AddtlTxInf"] = tx_info
     if (reversal := _text(entry, "RvslInd")) and reversal.lower() in ("true", "1"):
         details["RvslInd"] = True
-    family = [_text(entry, "BkTxCd/Domn/Cd"), _text(entry, "BkTxCd/Domn/Fmly/Cd"),
-              _text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd")]
+    family = [
+        _text(entry, "BkTxCd/Domn/Cd"),
+        _text(entry, "BkTxCd/Domn/Fmly/Cd"),
+        _text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd"),
+    ]
     if all(family):
         details["BkTxCd"] = "/".join(family)
     if ref := _text(entry, "NtryRef"):
@@ -217,7 +233,8 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
 
     # The entry amount must be what its transactions add up to (when all give one).
     tx_amounts = [
-        _amount(tx, "AmtDtls/TxAmt/Amt") if tx.find("AmtDtls/TxAmt/Amt") is not None
+        _amount(tx, "AmtDtls/TxAmt/Amt")
+        if tx.find("AmtDtls/TxAmt/Amt") is not None
         else _amount(tx, "Amt")
         for tx in transactions
     ]
@@ -225,9 +242,12 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
         total = sum(tx_amounts, Decimal(0))
         if total != raw_amount:
             problems.append(
-                Problem(entry.sourceline, None,
-                        f"écriture de {fr(raw_amount)} : ses {len(tx_amounts)} détails totalisent "
-                        f"{fr(total)} (écart {fr(raw_amount - total)})")
+                Problem(
+                    entry.sourceline,
+                    None,
+                    f"écriture de {fr(raw_amount)} : ses {len(tx_amounts)} détails totalisent "
+                    f"{fr(total)} (écart {fr(raw_amount - total)})",
+                )
             )
 
     label = (

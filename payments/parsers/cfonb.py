@@ -18,7 +18,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from claims.parsers.errors import MAX_IMPORT_BYTES, ImportFileError, ParseResult, Problem, check_size
+from claims.parsers.errors import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    ParseResult,
+    Problem,
+    check_size,
+)
 from claims.parsers.text import decode_bytes
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
@@ -48,18 +54,18 @@ def split_records(text: str) -> list[tuple[int, str]]:
 def parse_amount(field: str, decimals: str) -> Decimal:
     """14 characters, sign over-punched on the last one: `0000000001904}` with 2 decimals → -190.40."""
     digits, punch = field[:-1], field[-1:]
-    if len(field) != 14 or not digits.isdigit() or punch not in _OVERPUNCH:
+    if len(field) != 14 or not (digits.isascii() and digits.isdigit()) or punch not in _OVERPUNCH:
         raise ValueError(f"montant illisible « {field} »")
     sign, last = _OVERPUNCH[punch]
     # Position 20 is blank in some 01/07 records (seen in real files): euros have 2.
-    places = int(decimals) if decimals.isdigit() else 2
+    places = int(decimals) if decimals in "0123456789" and decimals else 2
     return sign * Decimal(f"{digits}{last}").scaleb(-places)
 
 
 def parse_date(field: str) -> date:
     """`JJMMAA` → date (20AA)."""
     try:
-        if len(field) == 6 and field.isdigit():
+        if len(field) == 6 and field.isascii() and field.isdigit():
             return date(2000 + int(field[4:6]), int(field[2:4]), int(field[0:2]))
     except ValueError:
         pass
@@ -94,8 +100,12 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
         code = record[:2]
         if code not in RECORD_CODES:
             raise ImportFileError(
-                Problem(n, None, f"enregistrement « {code} » inconnu (attendu 01, 04, 05 ou 07) : "
-                        "ce n'est pas un relevé CFONB 120")
+                Problem(
+                    n,
+                    None,
+                    f"enregistrement « {code} » inconnu (attendu 01, 04, 05 ou 07) : "
+                    "ce n'est pas un relevé CFONB 120",
+                )
             )
         if len(record) > RECORD_LENGTH:
             if record[RECORD_LENGTH:].strip():
@@ -126,8 +136,12 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
             if current is None or number != current_number:
                 if current is not None:
                     problems.append(
-                        Problem(n, None, f"mouvement du compte {account_id} dans le relevé du "
-                                f"compte {current.account_id} : relevé séparé")
+                        Problem(
+                            n,
+                            None,
+                            f"mouvement du compte {account_id} dans le relevé du "
+                            f"compte {current.account_id} : relevé séparé",
+                        )
                     )
                     close(None)
                 current_number = number
@@ -180,8 +194,12 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
                 current = BankStatement(account_id, currency, None, None, None, None)
             elif number != current_number:
                 problems.append(
-                    Problem(n, None, f"nouveau solde du compte {account_id} après les mouvements "
-                            f"du compte {current.account_id}")
+                    Problem(
+                        n,
+                        None,
+                        f"nouveau solde du compte {account_id} après les mouvements "
+                        f"du compte {current.account_id}",
+                    )
                 )
             current.currency = current.currency or currency
             try:

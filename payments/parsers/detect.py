@@ -21,12 +21,21 @@ from payments.parsers.cfonb import parse_cfonb
 from payments.parsers.ofx import parse_ofx
 
 CLAIMS_CSV, RETURNS_CSV, CFONB, CAMT053, OFX, BANK_CSV = (
-    "claims_csv", "returns_csv", "cfonb", "camt053", "ofx", "bank_csv",
+    "claims_csv",
+    "returns_csv",
+    "cfonb",
+    "camt053",
+    "ofx",
+    "bank_csv",
 )
 # What kind of import each format feeds (claims.models.ImportBatch.Kind values).
 FORMAT_KIND = {
-    CLAIMS_CSV: "claims", RETURNS_CSV: "returns",
-    CFONB: "bank", CAMT053: "bank", OFX: "bank", BANK_CSV: "bank",
+    CLAIMS_CSV: "claims",
+    RETURNS_CSV: "returns",
+    CFONB: "bank",
+    CAMT053: "bank",
+    OFX: "bank",
+    BANK_CSV: "bank",
 }
 
 _HEAD = 64 * 1024

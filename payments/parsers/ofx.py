@@ -19,7 +19,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from claims.parsers.errors import MAX_IMPORT_BYTES, ImportFileError, ParseResult, Problem, check_size
+from claims.parsers.errors import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    ParseResult,
+    Problem,
+    check_size,
+)
 from claims.parsers.text import decode_bytes, parse_decimal
 from payments.parsers.camt import refuse_declarations
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
@@ -28,14 +34,49 @@ _TOKEN = re.compile(r"<(/?)([A-Za-z0-9._]+)[^>]*>([^<]*)")
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&nbsp;": " "}
 _ENTITY = re.compile("|".join(_ENTITIES))
 _LEAVES = frozenset(  # known leaves: empty in SGML they must not open an aggregate
-    {"TRNTYPE", "DTPOSTED", "DTUSER", "DTAVAIL", "TRNAMT", "FITID", "NAME", "MEMO", "CHECKNUM",
-     "REFNUM", "BANKID", "BRANCHID", "ACCTID", "ACCTTYPE", "CURDEF", "DTSTART", "DTEND", "BALAMT",
-     "DTASOF", "CODE", "SEVERITY", "MESSAGE", "TRNUID", "DTSERVER", "LANGUAGE"}
+    {
+        "TRNTYPE",
+        "DTPOSTED",
+        "DTUSER",
+        "DTAVAIL",
+        "TRNAMT",
+        "FITID",
+        "NAME",
+        "MEMO",
+        "CHECKNUM",
+        "REFNUM",
+        "BANKID",
+        "BRANCHID",
+        "ACCTID",
+        "ACCTTYPE",
+        "CURDEF",
+        "DTSTART",
+        "DTEND",
+        "BALAMT",
+        "DTASOF",
+        "CODE",
+        "SEVERITY",
+        "MESSAGE",
+        "TRNUID",
+        "DTSERVER",
+        "LANGUAGE",
+    }
 )
 _STATEMENTS = frozenset({"STMTRS", "CCSTMTRS"})
 _ACCOUNT_PARENTS = frozenset({"BANKACCTFROM", "CCACCTFROM"})
 _TRANSACTION_FIELDS = frozenset(
-    {"TRNTYPE", "DTPOSTED", "DTUSER", "DTAVAIL", "TRNAMT", "FITID", "NAME", "MEMO", "CHECKNUM", "REFNUM"}
+    {
+        "TRNTYPE",
+        "DTPOSTED",
+        "DTUSER",
+        "DTAVAIL",
+        "TRNAMT",
+        "FITID",
+        "NAME",
+        "MEMO",
+        "CHECKNUM",
+        "REFNUM",
+    }
 )
 
 
@@ -114,24 +155,34 @@ def parse_ofx(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResult[
     return result
 
 
-def _add_transaction(tx: dict, statement: dict, fitid_lines: dict[str, int], problems: list[Problem]) -> None:
+def _add_transaction(
+    tx: dict, statement: dict, fitid_lines: dict[str, int], problems: list[Problem]
+) -> None:
     line = tx["line"]
     try:
         amount = parse_decimal(tx.get("TRNAMT", ""))
         booking = parse_ofx_date(tx.get("DTPOSTED", ""))
         value_date = parse_ofx_date(tx["DTAVAIL"]) if tx.get("DTAVAIL") else None
     except ValueError as e:
-        problems.append(Problem(line, None, f"opération {tx.get('FITID', '')} : {e}".replace("  ", " ")))
+        problems.append(
+            Problem(line, None, f"opération {tx.get('FITID', '')} : {e}".replace("  ", " "))
+        )
         return
     fitid = tx.get("FITID") or None
     if fitid is not None:
         first = fitid_lines.setdefault(fitid, line)
         if first != line:
             problems.append(
-                Problem(line, "FITID", f"identifiant d'opération {fitid} en double : déjà présent ligne {first}")
+                Problem(
+                    line,
+                    "FITID",
+                    f"identifiant d'opération {fitid} en double : déjà présent ligne {first}",
+                )
             )
             return
-    details = {key: tx[key] for key in ("TRNTYPE", "NAME", "MEMO", "CHECKNUM", "REFNUM") if tx.get(key)}
+    details = {
+        key: tx[key] for key in ("TRNTYPE", "NAME", "MEMO", "CHECKNUM", "REFNUM") if tx.get(key)
+    }
     label = " ".join(v for v in (tx.get("NAME"), tx.get("MEMO")) if v)
     statement["lines"].append(
         BankLine(

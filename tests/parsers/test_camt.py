@@ -17,11 +17,20 @@ def test_the_real_statement():
     result = parse_camt((SHARED_DATA / "camt" / "oca-test-camt053.xml").read_bytes())
     (statement,) = result.rows
     assert (statement.account_id, statement.currency) == ("NL77ABNA0574908765", "EUR")
-    assert (statement.opening_balance, statement.closing_balance) == (Decimal("15568.27"), Decimal("15121.12"))
+    assert (statement.opening_balance, statement.closing_balance) == (
+        Decimal("15568.27"),
+        Decimal("15121.12"),
+    )
     assert (statement.start_date, statement.end_date) == (date(2014, 1, 5), date(2014, 1, 5))
     debit, reversal, credit = statement.lines
-    assert [l.amount for l in statement.lines] == [Decimal("-754.25"), Decimal("-664.05"), Decimal("1405.31")]
-    assert {(l.booking_date, l.value_date) for l in statement.lines} == {(date(2014, 1, 5), date(2014, 1, 5))}
+    assert [bl.amount for bl in statement.lines] == [
+        Decimal("-754.25"),
+        Decimal("-664.05"),
+        Decimal("1405.31"),
+    ]
+    assert {(bl.booking_date, bl.value_date) for bl in statement.lines} == {
+        (date(2014, 1, 5), date(2014, 1, 5))
+    }
     assert debit.label == "Insurance policy 857239PERIOD 01.01.2014 - 31.12.2014"
     assert debit.details["NPY"] == "INSURANCE COMPANY TESTX"
     assert debit.details["RCN"] == "435005714488-ABNO33052620"
@@ -58,9 +67,16 @@ def test_a_later_version_with_another_namespace_and_signed_balances():
     result = parse_camt(camt(ENTRY.format(second="50.00")))
     assert result.problems == []  # −100 + 150 = 50
     (statement,) = result.rows
-    assert (statement.opening_balance, statement.closing_balance) == (Decimal("-100.00"), Decimal("50.00"))
+    assert (statement.opening_balance, statement.closing_balance) == (
+        Decimal("-100.00"),
+        Decimal("50.00"),
+    )
     (line,) = statement.lines
-    assert (line.amount, line.booking_date, line.value_date) == (Decimal("150.00"), date(2024, 1, 6), date(2024, 1, 7))
+    assert (line.amount, line.booking_date, line.value_date) == (
+        Decimal("150.00"),
+        date(2024, 1, 6),
+        date(2024, 1, 7),
+    )
     assert (line.bank_reference, line.label) == ("BANKREF-1", "BORDEREAU 123 BORDEREAU 124")
     assert line.details["NPY"] == "CPAM DU RHONE"
 
@@ -120,7 +136,11 @@ def test_the_parser_itself_does_not_read_external_entities_either(tmp_path):
 
 
 def test_a_doctype_hidden_in_utf16_is_refused():
-    data = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY a "b">]><Document/>'.encode("utf-16")
+    data = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY a "b">]><Document/>'.encode(
+            "utf-16"
+        )
+    )
     with pytest.raises(ImportFileError, match="DOCTYPE"):
         parse_camt(data)
 

@@ -38,15 +38,29 @@ def test_akretion_file_letter_key_account_and_balance_gap():
     (statement,) = result.rows
     assert statement.account_id == "30002/00447/0000888899H"
     assert statement.currency == "EUR"  # from the 04 records: the 01 leaves it blank
-    assert (statement.opening_balance, statement.closing_balance) == (Decimal("0.08"), Decimal("11871.14"))
+    assert (statement.opening_balance, statement.closing_balance) == (
+        Decimal("0.08"),
+        Decimal("11871.14"),
+    )
     assert (statement.start_date, statement.end_date) == (date(2011, 9, 16), date(2011, 9, 16))
-    assert amounts(statement) == [Decimal("-2000.00"), Decimal("-1000.00"), Decimal("4000.00"), Decimal("-3000.00")]
+    assert amounts(statement) == [
+        Decimal("-2000.00"),
+        Decimal("-1000.00"),
+        Decimal("4000.00"),
+        Decimal("-3000.00"),
+    ]
     assert [line.label for line in statement.lines] == [
-        "LCL20000000142", "LCL20000000141", "LCL20000000144", "LCL20000000143",
+        "LCL20000000142",
+        "LCL20000000141",
+        "LCL20000000144",
+        "LCL20000000143",
     ]
     assert {line.booking_date for line in statement.lines} == {date(2011, 8, 21)}
     assert [line.value_date for line in statement.lines] == [
-        date(2011, 9, 23), date(2011, 9, 21), date(2011, 10, 2), date(2011, 10, 1),
+        date(2011, 9, 23),
+        date(2011, 9, 21),
+        date(2011, 10, 2),
+        date(2011, 10, 1),
     ]
     # This real file's balances do not add up: 0,08 − 2 000,00 ≠ 11 871,14.
     (problem,) = result.problems
@@ -61,7 +75,10 @@ def test_pennylane_example_two_accounts_complements_and_blank_lines():
     first, second = result.rows
 
     assert first.account_id == "15589/00000/98765432100"
-    assert (first.opening_balance, first.closing_balance) == (Decimal("-190.40"), Decimal("-241.21"))
+    assert (first.opening_balance, first.closing_balance) == (
+        Decimal("-190.40"),
+        Decimal("-241.21"),
+    )
     assert (first.start_date, first.end_date) == (date(2019, 5, 15), date(2019, 5, 16))
     assert amounts(first) == [Decimal("-32.21"), Decimal("-10.70"), Decimal("-7.90")]
     direct_debit, transfer, fee = first.lines
@@ -80,7 +97,10 @@ def test_pennylane_example_two_accounts_complements_and_blank_lines():
     assert (fee.label, fee.booking_date) == ("F COMMISSION D INTERVENTION", date(2019, 5, 15))
 
     assert second.account_id == "18706/00000/00123456789"
-    assert (second.opening_balance, second.closing_balance) == (Decimal("-241.21"), Decimal("-163.72"))
+    assert (second.opening_balance, second.closing_balance) == (
+        Decimal("-241.21"),
+        Decimal("-163.72"),
+    )
     assert amounts(second) == [Decimal("97.49"), Decimal("-12.10"), Decimal("-7.90")]
     credit = second.lines[0]
     assert (credit.booking_date, credit.value_date) == (date(2019, 5, 17), date(2019, 5, 15))
@@ -94,13 +114,17 @@ def test_pennylane_operation_movement_without_balances():
     (statement,) = result.rows
     assert (statement.opening_balance, statement.closing_balance) == (None, None)
     (line,) = statement.lines
-    assert (line.amount, line.booking_date, line.label) == (Decimal("-32.21"), date(2019, 5, 16), "PRLV SEPA TEST CABINET")
+    assert (line.amount, line.booking_date, line.label) == (
+        Decimal("-32.21"),
+        date(2019, 5, 16),
+        "PRLV SEPA TEST CABINET",
+    )
     assert line.details["NPY"] == "INTERNET SFR"
 
 
 def test_a_file_without_line_breaks_is_cut_every_120_characters():
-    lines = [l for l in (CFONB / "pennylane-example.txt").read_text().splitlines() if l.strip()]
-    assert all(len(l) == 120 for l in lines)
+    lines = [bl for bl in (CFONB / "pennylane-example.txt").read_text().splitlines() if bl.strip()]
+    assert all(len(bl) == 120 for bl in lines)
     result = parse_cfonb("".join(lines).encode())
     assert result.problems == []
     assert [amounts(s) for s in result.rows] == [
@@ -126,7 +150,9 @@ def test_a_complement_before_any_movement_refuses_the_file():
 
 def test_balances_that_do_not_add_up_name_the_account_and_the_gap():
     text = (CFONB / "pennylane-example.txt").read_text()
-    text = text.replace("0000000002412J                \n\n\n", "0000000002413J                \n\n\n")
+    text = text.replace(
+        "0000000002412J                \n\n\n", "0000000002413J                \n\n\n"
+    )
     result = parse_cfonb(text.encode())
     (problem,) = result.problems
     assert problem.line == 21  # the 07 record

@@ -32,7 +32,12 @@ def test_it_reads_the_round_trip_fixture():
     result = parse_claims((FILES / "factures.csv").read_bytes(), expected_finess=FINESS)
     assert result.problems == []
     amo, amc, corsica = result.rows
-    assert (amo.line, amo.invoice_number, amo.payer_kind, amo.organism_code) == (2, "000123456", "AMO", "016912345")
+    assert (amo.line, amo.invoice_number, amo.payer_kind, amo.organism_code) == (
+        2,
+        "000123456",
+        "AMO",
+        "016912345",
+    )
     assert (amo.nir, amo.nir_key, amo.birth_rank) == ("1850775123456", "08", 1)
     assert (amo.care_date, amo.transmission_date) == (date(2024, 1, 5), date(2024, 1, 6))
     assert amo.amount_claimed == Decimal("23.40")
@@ -57,18 +62,25 @@ def test_it_accepts_windows_1252():
 
 
 def test_it_accepts_utf8_with_bom_and_crlf():
-    data = b"\xef\xbb\xbf" + claims(GOOD.replace("DUPONT Jean", "DUPRÉ Hélène")).replace(b"\n", b"\r\n")
+    data = b"\xef\xbb\xbf" + claims(GOOD.replace("DUPONT Jean", "DUPRÉ Hélène")).replace(
+        b"\n", b"\r\n"
+    )
     result = parse_claims(data, expected_finess=FINESS)
     assert result.problems == []
     assert result.rows[0].patient_name == "DUPRÉ Hélène"
 
 
 def test_it_sniffs_comma_and_tab_separators_and_loose_headers():
-    header = "FINESS,Facture,Date Soins,Date-Transmission,NIR,Patient,Payeur,Organisme,Montant,Opérateur"
+    header = (
+        "FINESS,Facture,Date Soins,Date-Transmission,NIR,Patient,Payeur,Organisme,Montant,Opérateur"
+    )
     row = '690001235,000123456,05/01/2024,06/01/2024,185077512345608,"DUPONT, Jean",AMO,016912345,"23,40",MARIE'
     result = parse_claims(claims(row, header=header), expected_finess=FINESS)
     assert result.problems == []
-    assert (result.rows[0].patient_name, result.rows[0].amount_claimed) == ("DUPONT, Jean", Decimal("23.40"))
+    assert (result.rows[0].patient_name, result.rows[0].amount_claimed) == (
+        "DUPONT, Jean",
+        Decimal("23.40"),
+    )
     tabbed = claims(GOOD.replace(";", "\t"), header=HEADER.replace(";", "\t"))
     assert len(parse_claims(tabbed, expected_finess=FINESS).rows) == 1
 
@@ -85,7 +97,9 @@ def test_a_file_with_only_the_header_is_refused():
 
 def test_a_wrong_separator_is_refused():
     with pytest.raises(ImportFileError, match="séparateur"):
-        parse_claims(claims(GOOD.replace(";", "|"), header=HEADER.replace(";", "|")), expected_finess=FINESS)
+        parse_claims(
+            claims(GOOD.replace(";", "|"), header=HEADER.replace(";", "|")), expected_finess=FINESS
+        )
 
 
 def test_a_missing_required_column_is_named():
@@ -99,7 +113,9 @@ def test_a_missing_required_column_is_named():
 
 def test_rows_of_another_pharmacy_are_refused():
     other = GOOD.replace("690001235", "750000010", 1)
-    result = parse_claims(claims(GOOD.replace("000123456", "000123999"), other), expected_finess=FINESS)
+    result = parse_claims(
+        claims(GOOD.replace("000123456", "000123999"), other), expected_finess=FINESS
+    )
     assert len(result.rows) == 1
     problem = only_problem(result)
     assert (problem.line, problem.column) == (3, "finess")
@@ -107,30 +123,51 @@ def test_rows_of_another_pharmacy_are_refused():
 
 
 def test_a_bad_nir_key_gives_the_expected_key():
-    result = parse_claims(claims(GOOD.replace("185077512345608", "185077512345699")), expected_finess=FINESS)
+    result = parse_claims(
+        claims(GOOD.replace("185077512345608", "185077512345699")), expected_finess=FINESS
+    )
     assert result.rows == []
-    assert str(only_problem(result)) == "ligne 2, colonne nir : clé de contrôle incorrecte (attendue 08)"
+    assert (
+        str(only_problem(result))
+        == "ligne 2, colonne nir : clé de contrôle incorrecte (attendue 08)"
+    )
 
 
 def test_an_unknown_payer_kind_is_refused():
-    problem = only_problem(parse_claims(claims(GOOD.replace(";AMO;", ";RO;")), expected_finess=FINESS))
+    problem = only_problem(
+        parse_claims(claims(GOOD.replace(";AMO;", ";RO;")), expected_finess=FINESS)
+    )
     assert (problem.line, problem.column) == (2, "payeur")
     assert "payeur « RO » inconnu (attendu AMO ou AMC)" in problem.message
 
 
 def test_a_negative_amount_is_refused():
-    problem = only_problem(parse_claims(claims(GOOD.replace(";23,40;", ";-23,40;")), expected_finess=FINESS))
+    problem = only_problem(
+        parse_claims(claims(GOOD.replace(";23,40;", ";-23,40;")), expected_finess=FINESS)
+    )
     assert (problem.line, problem.column) == (2, "montant")
     assert "montant négatif" in problem.message
 
 
 def test_an_invalid_date_is_reported_with_line_and_column():
-    problem = only_problem(parse_claims(claims(GOOD, GOOD.replace("000123456", "000123457").replace("05/01/2024", "31/02/2024")), expected_finess=FINESS))
-    assert str(problem) == "ligne 3, colonne date_soins : date invalide « 31/02/2024 » (attendu JJ/MM/AAAA)"
+    problem = only_problem(
+        parse_claims(
+            claims(
+                GOOD, GOOD.replace("000123456", "000123457").replace("05/01/2024", "31/02/2024")
+            ),
+            expected_finess=FINESS,
+        )
+    )
+    assert (
+        str(problem)
+        == "ligne 3, colonne date_soins : date invalide « 31/02/2024 » (attendu JJ/MM/AAAA)"
+    )
 
 
 def test_a_duplicate_row_names_both_lines():
-    result = parse_claims(claims(GOOD, GOOD.replace(";AMO;016912345", ";AMC;12345"), GOOD), expected_finess=FINESS)
+    result = parse_claims(
+        claims(GOOD, GOOD.replace(";AMO;016912345", ";AMC;12345"), GOOD), expected_finess=FINESS
+    )
     assert len(result.rows) == 2  # AMO and AMC of one invoice are two claims
     problem = only_problem(result)
     assert (problem.line, problem.column) == (4, "facture")
@@ -155,6 +192,12 @@ def test_each_field_rule_is_checked(old, new, column):
 
 def test_every_bad_row_is_reported_not_only_the_first():
     bad_nir = GOOD.replace("185077512345608", "185077512345699")
-    bad_both = GOOD.replace("000123456", "000123457").replace(";AMO;", ";XX;").replace(";23,40;", ";abc;")
+    bad_both = (
+        GOOD.replace("000123456", "000123457").replace(";AMO;", ";XX;").replace(";23,40;", ";abc;")
+    )
     result = parse_claims(claims(bad_nir, bad_both), expected_finess=FINESS)
-    assert [(p.line, p.column) for p in result.problems] == [(2, "nir"), (3, "payeur"), (3, "montant")]
+    assert [(p.line, p.column) for p in result.problems] == [
+        (2, "nir"),
+        (3, "payeur"),
+        (3, "montant"),
+    ]

@@ -39,11 +39,25 @@ def test_the_real_ofx2_file():
     assert (bank.account_id, bank.currency) == ("000000123/123456", "USD")
     assert (bank.opening_balance, bank.closing_balance) == (None, Decimal("2156.56"))
     assert (bank.start_date, bank.end_date) == (date(2013, 8, 1), date(2013, 8, 31))
-    assert [l.amount for l in bank.lines] == [Decimal("-80"), Decimal("-90"), Decimal("-100"), Decimal("-90")]
-    assert [l.bank_reference for l in bank.lines] == ["219378", "219379", "219380", "219381"]
-    assert [l.label for l in bank.lines] == ["Agrolait", "China Export", "Axelor Scuba", "China Scuba"]
-    assert {l.booking_date for l in bank.lines} == {date(2013, 8, 24)}
-    assert (card.account_id, card.closing_balance, card.lines) == ("123412341234", Decimal("-562.00"), [])
+    assert [bl.amount for bl in bank.lines] == [
+        Decimal("-80"),
+        Decimal("-90"),
+        Decimal("-100"),
+        Decimal("-90"),
+    ]
+    assert [bl.bank_reference for bl in bank.lines] == ["219378", "219379", "219380", "219381"]
+    assert [bl.label for bl in bank.lines] == [
+        "Agrolait",
+        "China Export",
+        "Axelor Scuba",
+        "China Scuba",
+    ]
+    assert {bl.booking_date for bl in bank.lines} == {date(2013, 8, 24)}
+    assert (card.account_id, card.closing_balance, card.lines) == (
+        "123412341234",
+        Decimal("-562.00"),
+        [],
+    )
 
 
 def test_an_ofx1_sgml_file():
@@ -52,7 +66,11 @@ def test_an_ofx1_sgml_file():
     (statement,) = result.rows
     assert (statement.account_id, statement.currency) == ("30002/00447/0000888899H", "EUR")
     credit, fee = statement.lines
-    assert (credit.amount, credit.booking_date, credit.bank_reference) == (Decimal("1234.56"), date(2024, 1, 3), "A1")
+    assert (credit.amount, credit.booking_date, credit.bank_reference) == (
+        Decimal("1234.56"),
+        date(2024, 1, 3),
+        "A1",
+    )
     assert credit.label == "VIR CPAM DU RHONE BORDEREAU 123 & 124"
     assert credit.details["MEMO"] == "BORDEREAU 123 & 124"
     assert (fee.amount, fee.booking_date) == (Decimal("-12.50"), date(2024, 1, 4))
@@ -61,8 +79,11 @@ def test_an_ofx1_sgml_file():
 def test_duplicate_fitids_are_a_problem_and_the_copy_is_left_out():
     result = parse_ofx(SGML.format(second="A1").encode())
     (problem,) = result.problems
-    assert str(problem) == "ligne 18, colonne FITID : identifiant d'opération A1 en double : déjà présent ligne 17"
-    assert [l.bank_reference for l in result.rows[0].lines] == ["A1"]
+    assert (
+        str(problem)
+        == "ligne 18, colonne FITID : identifiant d'opération A1 en double : déjà présent ligne 17"
+    )
+    assert [bl.bank_reference for bl in result.rows[0].lines] == ["A1"]
 
 
 def test_a_doctype_in_ofx_is_refused():
