@@ -20,6 +20,7 @@ from claims.imports.formats import detect_kind
 from claims.imports.progress import BatchProgress, open_with_progress
 from claims.imports.result import ImportResult
 from claims.imports.returns_sql import returns_import
+from claims.imports.storage import import_file_discard, import_file_path
 from claims.models import ImportBatch
 from claims.parsers.errors import MAX_IMPORT_BYTES, ImportFileError, Problem, check_size
 from payments.statement_import import statement_import
@@ -141,6 +142,24 @@ def import_batch_cancel(*, batch: ImportBatch) -> bool:
     return bool(updated)
 
 
+def import_batch_file(*, batch: ImportBatch) -> Path:
+    """Where an uploaded file waits for its analysis and commit."""
+    return import_file_path(pharmacy_id=batch.pharmacy_id, sha256=batch.sha256)
+
+
+def import_file_release(*, pharmacy_id: int, sha256: str) -> None:
+    """Remove a stored upload once no open batch of the pharmacy needs it (it holds NIRs)."""
+    still_needed = ImportBatch.objects.filter(
+        pharmacy_id=pharmacy_id, sha256=sha256, status__in=OPEN_STATUSES
+    ).exists()
+    if not still_needed:
+        import_file_discard(pharmacy_id=pharmacy_id, sha256=sha256)
+
+
+def import_batch_release(*, batch: ImportBatch) -> None:
+    import_file_release(pharmacy_id=batch.pharmacy_id, sha256=batch.sha256)
+
+
 def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
     importer = IMPORTERS[batch.kind]
     progress = BatchProgress(batch.pk)
@@ -156,6 +175,9 @@ def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
     except ImportFileError as error:
         result = ImportResult()
         result.add_problems(error.problems)
+    except FileNotFoundError:
+        result = ImportResult()
+        result.add_problems([Problem(None, None, "Le fichier n'est plus disponible : déposez-le à nouveau.")])
     except IntegrityError:
         # The unique constraint on (pharmacy, sha256) of committed files: a twin upload won.
         earlier = ImportBatch.objects.filter(

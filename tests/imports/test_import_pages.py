@@ -1,0 +1,167 @@
+"""The import pages: upload → preview → confirm, refusals, history, and who may use them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from claims.imports.storage import import_file_path
+from claims.models import Claim, ImportBatch
+from tests.imports.helpers import DATA, claims_text, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def imports_url(pharmacy) -> str:
+    return reverse("claims:imports", kwargs={"pharmacy_id": pharmacy.pk})
+
+
+def batch_url(batch, name: str = "batch") -> str:
+    return reverse(f"claims:{name}", kwargs={"pharmacy_id": batch.pharmacy_id, "batch_id": batch.pk})
+
+
+def upload(client, pharmacy, name: str, content: bytes):
+    return client.post(imports_url(pharmacy), {"file": SimpleUploadedFile(name, content)})
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_the_import_page_shows_the_form_and_the_history(login, titulaire_a, pharmacy_a):
+    response = login(titulaire_a).get(imports_url(pharmacy_a))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Déposez un fichier" in html and "js/imports.js" in html
+    assert "<script>" not in html  # CSP: no inline script
+
+
+def test_upload_preview_then_confirm_imports_the_claims(login, preparateur_a, pharmacy_a):
+    client = login(preparateur_a)
+    response = upload(client, pharmacy_a, "factures.csv", claims_text(pharmacy_a.finess, 3).encode())
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response.url == batch_url(batch)
+    assert batch.status == ImportBatch.Status.PREVIEW and batch.created_by == preparateur_a
+    assert not Claim.objects.exists()
+
+    page = client.get(batch_url(batch)).content.decode()
+    assert "Ce que l'import va faire" in page and "Factures créées" in page
+    assert "Confirmer l'import" in page
+
+    response = client.post(batch_url(batch, "confirm"))
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert Claim.objects.filter(pharmacy=pharmacy_a).count() == 3
+    assert not import_file_path(pharmacy_id=pharmacy_a.pk, sha256=batch.sha256).exists()
+    history = client.get(imports_url(pharmacy_a)).content.decode()
+    assert "factures.csv" in history and "Importé" in history
+
+
+def test_a_second_confirmation_does_nothing(login, titulaire_a, pharmacy_a):
+    client = login(titulaire_a)
+    upload(client, pharmacy_a, "factures.csv", claims_text(pharmacy_a.finess, 2).encode())
+    batch = ImportBatch.objects.get()
+    client.post(batch_url(batch, "confirm"))
+    before = snapshot()
+    response = client.post(batch_url(batch, "confirm"), follow=True)
+    assert "plus de confirmation" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_cancel_writes_nothing(login, titulaire_a, pharmacy_a):
+    client = login(titulaire_a)
+    upload(client, pharmacy_a, "factures.csv", claims_text(pharmacy_a.finess, 2).encode())
+    batch = ImportBatch.objects.get()
+    response = client.post(batch_url(batch, "cancel"), follow=True)
+    assert "annulé" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.CANCELLED
+    assert not Claim.objects.exists()
+
+
+def test_the_progress_partial_polls_while_pending_and_stops_after(login, titulaire_a, pharmacy_a):
+    batch = ImportBatch.objects.create(
+        pharmacy=pharmacy_a, kind="claims", file_name="gros.csv", sha256="0" * 64, progress=42
+    )
+    client = login(titulaire_a)
+    partial = client.get(batch_url(batch), headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in partial and 'value="42"' in partial
+    assert "<html" not in partial
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
+    partial = client.get(batch_url(batch), headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in partial and "Fichier refusé" in partial
+
+
+def test_a_file_with_bad_rows_shows_its_errors_in_french(login, titulaire_a, pharmacy_a, pharmacy_b):
+    client = login(titulaire_a)
+    upload(client, pharmacy_a, "autre.csv", claims_text(pharmacy_b.finess, 2).encode())
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED
+    page = client.get(batch_url(batch)).content.decode()
+    assert "Fichier refusé" in page and "FINESS" in page and "Confirmer" not in page
+
+
+def test_an_already_imported_file_is_refused_with_the_earlier_import(login, titulaire_a, pharmacy_a):
+    client = login(titulaire_a)
+    content = (DATA / "cfonb" / "pennylane-example.txt").read_bytes()
+    upload(client, pharmacy_a, "releve-mai.txt", content)
+    client.post(batch_url(ImportBatch.objects.get(), "confirm"))
+    before = snapshot()
+    response = upload(client, pharmacy_a, "releve-copie.txt", content)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "déjà été importé le" in html and "releve-mai.txt" in html
+    assert ImportBatch.objects.count() == 1 and snapshot() == before
+
+
+def test_a_file_over_the_limit_is_refused_by_its_size(login, titulaire_a, pharmacy_a, settings):
+    settings.IMPORT_MAX_BYTES = 1024
+    response = upload(login(titulaire_a), pharmacy_a, "gros.csv", b"x" * 2048)
+    assert response.status_code == 400
+    assert "trop volumineux" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_unknown_format_is_refused_without_a_500(login, titulaire_a, pharmacy_a):
+    response = upload(login(titulaire_a), pharmacy_a, "note.txt", b"bonjour, ceci n'est pas un export\n")
+    assert response.status_code == 400
+    assert "non reconnu" in response.content.decode()
+
+
+def test_a_manager_imports_for_a_delegated_pharmacy(login, manager_a, pharmacy_b):
+    client = login(manager_a)
+    upload(client, pharmacy_b, "factures.csv", claims_text(pharmacy_b.finess, 1).encode())
+    batch = ImportBatch.objects.get()
+    client.post(batch_url(batch, "confirm"))
+    assert Claim.objects.filter(pharmacy=pharmacy_b).count() == 1
+
+
+def test_another_managers_pharmacy_answers_404(login, manager_c, pharmacy_a):
+    client = login(manager_c)
+    assert client.get(imports_url(pharmacy_a)).status_code == 404
+    response = upload(client, pharmacy_a, "factures.csv", claims_text(pharmacy_a.finess, 1).encode())
+    assert response.status_code == 404
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_batch_is_not_reachable_through_another_pharmacy(login, titulaire_a, manager_c, pharmacy_a, pharmacy_c):
+    batch = ImportBatch.objects.create(pharmacy=pharmacy_a, kind="claims", file_name="a.csv", sha256="1" * 64)
+    client = login(manager_c)
+    # Its own pharmacy's URL with A's batch id, and A's URL: both 404.
+    other = reverse("claims:batch", kwargs={"pharmacy_id": pharmacy_c.pk, "batch_id": batch.pk})
+    assert client.get(other).status_code == 404
+    assert client.get(batch_url(batch)).status_code == 404
+    assert client.post(batch_url(batch, "confirm")).status_code == 404
+    assert client.post(batch_url(batch, "cancel")).status_code == 404
+
+
+def test_staff_of_a_pharmacy_cannot_see_another_ones_imports(login, titulaire_a, pharmacy_b):
+    assert login(titulaire_a).get(imports_url(pharmacy_b)).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client, pharmacy_a):
+    response = client.get(imports_url(pharmacy_a))
+    assert response.status_code == 302 and "/comptes/login/" in response.url
