@@ -216,8 +216,8 @@ def staff_error_statistics(*, pharmacy: Pharmacy, since: dt.date) -> QuerySet:
         Claim.objects.filter(pharmacy=pharmacy, transmission_date__gte=since)
         .values("operator_code")
         .annotate(
-            claims=Count("pk", distinct=True),
-            rejections=Count("rejections", distinct=True),
+            claim_count=Count("pk", distinct=True),
+            rejection_count=Count("rejections", distinct=True),
             counter_errors=Count(
                 "rejections", filter=Q(rejections__reason__avoidable_at_counter=True), distinct=True
             ),
@@ -226,9 +226,9 @@ def staff_error_statistics(*, pharmacy: Pharmacy, since: dt.date) -> QuerySet:
         )
         .annotate(
             rate=ExpressionWrapper(
-                F("rejections") * 1.0 / F("claims"), output_field=DecimalField(max_digits=8, decimal_places=4)
+                F("rejection_count") * 1.0 / F("claim_count"), output_field=DecimalField(max_digits=8, decimal_places=4)
             )
         )
-        .order_by("-rejections", "operator_code")
+        .order_by("-rejection_count", "operator_code")
     )
 

@@ -1,0 +1,81 @@
+"""The pharmacy's home page: each figure, and each figure a link to its list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.models import JobRun
+from claims.models import ClaimStatus, ImportBatch
+from rejections.models import RejectionStatus as S
+from tests.factories import BankLineFactory, ClaimFactory, RejectionFactory
+
+
+def dashboard_url(pharmacy):
+    return reverse("pharmacies:dashboard", args=[pharmacy.pk])
+
+
+def test_it_shows_money_waiting_by_age_rejections_unpaid_and_bank(login, preparateur_n, pharmacy_n):
+    today = timezone.localdate()
+    ClaimFactory(pharmacy=pharmacy_n, transmission_date=today - dt.timedelta(days=5), amount_claimed=Decimal("1000.00"))
+    ClaimFactory(pharmacy=pharmacy_n, transmission_date=today - dt.timedelta(days=70), amount_claimed=Decimal("234.56"),
+                 status=ClaimStatus.UNPAID)
+    ClaimFactory(pharmacy=pharmacy_n, status=ClaimStatus.PAID)
+    RejectionFactory.create_batch(2, claim__pharmacy=pharmacy_n)
+    RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n), status=S.IN_PROGRESS)
+    BankLineFactory(account__pharmacy=pharmacy_n, amount=Decimal("99.90"))
+    ImportBatch.objects.create(pharmacy=pharmacy_n, kind="claims", file_name="factures_novembre.csv", sha256="x" * 64)
+    JobRun.objects.create(pharmacy=pharmacy_n, job="nightly", period=str(today), state="done",
+                          finished_at=timezone.now())
+    response = login(preparateur_n).get(dashboard_url(pharmacy_n))
+    assert response.status_code == 200
+    data = response.context["data"]
+    counts = {b["key"]: b["count"] for b in data["buckets"]}
+    assert counts["0-30"] >= 1 and counts["61-90"] == 1
+    assert data["unpaid_count"] == 1 and data["unpaid_amount"] == Decimal("234.56")
+    assert data["rejections"]["to_handle"] == 2 and data["rejections"]["in_progress"] == 1
+    assert data["bank_unmatched"]["count"] == 1
+    body = response.content.decode()
+    assert "234,56\u00a0€" in body
+    assert "factures_novembre.csv" in body
+    assert "Terminé" in body
+    rejections = reverse("rejections:list", args=[pharmacy_n.pk])
+    unpaid = reverse("rejections:unpaid", args=[pharmacy_n.pk])
+    assert f'href="{rejections}?statut=to_handle"' in body
+    assert f'href="{unpaid}"' in body
+    assert f'href="{unpaid}?vue=ouvertes&amp;age=61-90"' in body
+
+
+def test_it_draws_the_rejection_rate_chart(login, preparateur_n, pharmacy_n):
+    RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, transmission_date=timezone.localdate()))
+    ClaimFactory(pharmacy=pharmacy_n, transmission_date=timezone.localdate())
+    response = login(preparateur_n).get(dashboard_url(pharmacy_n))
+    assert response.context["data"]["rate_this_month"] == 0.5
+    assert 'src="data:image/svg+xml;base64,' in response.content.decode()
+    assert "50,0\u00a0%" in response.content.decode()
+
+
+def test_the_dashboard_query_count_does_not_grow_with_rows(login, preparateur_n, pharmacy_n, django_assert_num_queries):
+    client = login(preparateur_n)
+    RejectionFactory.create_batch(10, claim__pharmacy=pharmacy_n)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(dashboard_url(pharmacy_n))
+    RejectionFactory.create_batch(190, claim__pharmacy=pharmacy_n)
+    with django_assert_num_queries(len(captured)):
+        client.get(dashboard_url(pharmacy_n))
+
+
+def test_the_dashboard_answers_404_across_tenants(login, manager_c, pharmacy_a):
+    assert login(manager_c).get(dashboard_url(pharmacy_a)).status_code == 404
+
+
+def test_only_the_titulaire_sees_the_staff_links(login, preparateur_n, titulaire_n, pharmacy_n):
+    staff_url = reverse("pharmacies:staff", args=[pharmacy_n.pk])
+    assert staff_url not in login(preparateur_n).get(dashboard_url(pharmacy_n)).content.decode()
+    assert staff_url in login(titulaire_n).get(dashboard_url(pharmacy_n)).content.decode()
