@@ -9,6 +9,8 @@ backoffice_patterns = (
     [
         path("portefeuille/", views.portfolio, name="portfolio"),
         path("supervision/", views.supervision, name="supervision"),
+        path("file/", views.work_queue, name="work_queue"),
+        path("file/impayes/", views.work_queue_unpaid, name="work_queue_unpaid"),
         path(
             "supervision/pharmacies/<int:pharmacy_id>/delegation/",
             views.delegation_edit,

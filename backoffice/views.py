@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from backoffice import services
 from backoffice.access import backoffice_view, supervisor_view
@@ -41,6 +42,7 @@ from backoffice.selectors import (
 )
 from pharmacies.access import pharmacy_or_404, pharmacy_view, visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
+from rejections.views import rejection_worklist_response, unpaid_worklist_response
 from reports.pdf import render_pdf
 
 SORTS = {
@@ -116,6 +118,37 @@ def pharmacy_home(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
             "reminders": reminders_for(pharmacy=pharmacy)[:5],
             "contacts": contact_logs_for(pharmacy=pharmacy)[:5],
         },
+    )
+
+
+# --- Cross-pharmacy work queue: the staff worklists, mounted over every visible pharmacy --
+
+
+def _prioritised(request: HttpRequest) -> HttpRequest:
+    """The Backoffice works the biggest amounts first: that is the queue's default sort."""
+    if "tri" not in request.GET:
+        request.GET = request.GET.copy()
+        request.GET["tri"] = "-montant"
+    return request
+
+
+@backoffice_view
+@require_http_methods(["GET", "POST"])
+def work_queue(request: HttpRequest) -> HttpResponse:
+    return rejection_worklist_response(
+        _prioritised(request),
+        pharmacies=visible_pharmacies(request.user),
+        title="File de travail · rejets",
+    )
+
+
+@backoffice_view
+@require_http_methods(["GET", "POST"])
+def work_queue_unpaid(request: HttpRequest) -> HttpResponse:
+    return unpaid_worklist_response(
+        _prioritised(request),
+        pharmacies=visible_pharmacies(request.user),
+        title="File de travail · impayés",
     )
 
 

@@ -1,0 +1,57 @@
+"""The cross-pharmacy work queue mounts the staff worklists over the manager's pharmacies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ClaimFactory, RejectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queue_lists_rejections_of_a_and_b_never_c(login, manager_a, manager_c, pharmacy_a, pharmacy_b, pharmacy_c):
+    small = RejectionFactory(claim__pharmacy=pharmacy_a, amount=Decimal("10.00"))
+    big = RejectionFactory(claim__pharmacy=pharmacy_b, amount=Decimal("90.00"))
+    RejectionFactory(claim__pharmacy=pharmacy_c, amount=Decimal("50.00"))
+    response = login(manager_a).get(reverse("backoffice:work_queue"))
+    assert response.status_code == 200
+    assert [r.pk for r in response.context["page"]] == [big.pk, small.pk]  # biggest amount first
+    assert response.context["multi"] is True
+    assert "Pharmacie C" not in response.text
+
+
+def test_queue_filters_by_pharmacy_but_never_opens_another(login, manager_a, manager_c, pharmacy_a, pharmacy_b, pharmacy_c):
+    RejectionFactory(claim__pharmacy=pharmacy_a)
+    mine = RejectionFactory(claim__pharmacy=pharmacy_b)
+    RejectionFactory(claim__pharmacy=pharmacy_c)
+    client = login(manager_a)
+    assert [r.pk for r in client.get(reverse("backoffice:work_queue"), {"pharmacie": pharmacy_b.pk}).context["page"]] == [mine.pk]
+    assert list(client.get(reverse("backoffice:work_queue"), {"pharmacie": pharmacy_c.pk}).context["page"]) == []
+
+
+def test_unpaid_queue_spans_the_managers_pharmacies(login, manager_a, manager_c, pharmacy_a, pharmacy_b, pharmacy_c):
+    a = ClaimFactory(pharmacy=pharmacy_a, status="unpaid")
+    b = ClaimFactory(pharmacy=pharmacy_b, status="unpaid")
+    ClaimFactory(pharmacy=pharmacy_c, status="unpaid")
+    response = login(manager_a).get(reverse("backoffice:work_queue_unpaid"))
+    assert {c.pk for c in response.context["page"]} == {a.pk, b.pk}
+
+
+def test_titulaire_never_sees_the_queue(login, titulaire_a):
+    assert login(titulaire_a).get(reverse("backoffice:work_queue")).status_code == 404
+    assert login(titulaire_a).get(reverse("backoffice:work_queue_unpaid")).status_code == 404
+
+
+def test_bulk_action_moves_mine_and_cannot_reach_another_managers(login, manager_a, manager_c, pharmacy_a, pharmacy_c):
+    mine = RejectionFactory(claim__pharmacy=pharmacy_a)
+    theirs = RejectionFactory(claim__pharmacy=pharmacy_c)
+    login(manager_a).post(
+        reverse("backoffice:work_queue"),
+        {"action": "status", "to_status": "in_progress", "ids": [mine.pk, theirs.pk]},
+    )
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == ("in_progress", "to_handle")
