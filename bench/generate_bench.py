@@ -41,7 +41,8 @@ def run_case(pharmacies: int, months: int, jobs: int, seed: int = 1) -> dict:
                 "wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
                 "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
                 "claims": summary["claims"], "dispensations": summary["dispensations"],
-                "claims_per_s": round(summary["claims"] / wall), "output_mb": round(size / 2**20, 1),
+                "claims_per_s": round(summary["claims"] / wall),
+                "output_mb": round(size / 2**20, 1),
                 "command": " ".join(["python -m synthetic"] + command[3:-1] + ["--out", "DIR"])}
     finally:
         shutil.rmtree(out, ignore_errors=True)

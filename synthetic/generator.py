@@ -44,7 +44,8 @@ def _reason_pickers() -> tuple[dict, dict, dict]:
     other: dict[str, Weighted] = {}
     counter_share: dict[str, float] = {}
     for kind in ("AMO", "AMC"):
-        rejecting = [r for r in REASONS if r.payer_kind == kind and r.category in REJECTION_CATEGORIES]
+        rejecting = [r for r in REASONS
+                     if r.payer_kind == kind and r.category in REJECTION_CATEGORIES]
         c = [r for r in rejecting if r.fault == "counter"]
         o = [r for r in rejecting if r.fault != "counter"]
         counter[kind] = Weighted(c, [r.weight for r in c])
@@ -286,7 +287,8 @@ class PharmacyGenerator:
         facture = self.next_invoice()
         lot = self.lot_for(sent)
         if rng.random() < P_AMO_ONLY:
-            queue.append(Claim(facture, lot, day, sent, patient, patient.amo, basket, operator, rpps))
+            queue.append(Claim(facture, lot, day, sent, patient, patient.amo, basket, operator,
+                               rpps))
             return 1
         amo = round(basket * AMO_RATES.draw(rng))
         queue.append(Claim(facture, lot, day, sent, patient, patient.amo, amo, operator, rpps))
@@ -342,7 +344,8 @@ class PharmacyGenerator:
             paid = round(paid * rng.uniform(0.5, 0.95))
             status, code, label = "PARTIEL", PARTIAL_REASON[kind].code, PARTIAL_REASON[kind].label
             truth["partial"].append(row + [dotted(claim.amount), dotted(paid)])
-        self.pending_returns[ri].append((returned, claim.facture, kind, payer, status, paid, code, label))
+        self.pending_returns[ri].append(
+            (returned, claim.facture, kind, payer, status, paid, code, label))
         large = payer.code.startswith("01") or bool(payer.operator)
         if large and rng.random() < P_INDU:
             due = returned + timedelta(days=rng.randint(20, 80))
@@ -459,7 +462,8 @@ class PharmacyGenerator:
         out: list[Movement] = []
         card_total = 0
         for d in days:
-            amount = int(max(0.0, rng.gauss(130_000, 30_000)) * k * (1.6 if d.weekday() == 0 else 1))
+            weekend = 1.6 if d.weekday() == 0 else 1  # Monday settles the weekend's cards
+            amount = int(max(0.0, rng.gauss(130_000, 30_000)) * k * weekend)
             card_total += amount
             previous = d - timedelta(days=1)
             out.append(Movement(d, amount, f"REMISE CB {self.card_contract} {previous:%d%m}",
@@ -473,7 +477,8 @@ class PharmacyGenerator:
         if days:
             fixed = [
                 (days[min(4, len(days) - 1)], -int(rng.gauss(550_000, 50_000) * k),
-                 "PRLV SEPA URSSAF", "B1", [("NPY", "URSSAF"), ("LIB", f"COTISATIONS {month:02d}")]),
+                 "PRLV SEPA URSSAF", "B1",
+                 [("NPY", "URSSAF"), ("LIB", f"COTISATIONS {month:02d}")]),
                 (days[-3 if len(days) > 3 else -1], -int(rng.gauss(1_300_000, 80_000) * k),
                  "VIR SEPA EMIS /MOTIF SALAIRES", "06", [("LIB", f"SALAIRES {month:02d}/{year}")]),
                 (days[0], -rng.randint(3_500, 6_000), "FRAIS TENUE DE COMPTE", "62", []),

@@ -101,7 +101,8 @@ PHARMACY_NAMES = (
     "Pharmacie du Pont", "Pharmacie des Tilleuls", "Grande Pharmacie", "Pharmacie du Théâtre",
     "Pharmacie de la République", "Pharmacie des Quatre Chemins", "Pharmacie du Lac",
 )
-WHOLESALERS = ("OCP REPARTITION", "CERP ROUEN", "ALLIANCE HEALTHCARE", "CERP RHIN RHONE", "PHOENIX PHARMA")
+WHOLESALERS = ("OCP REPARTITION", "CERP ROUEN", "ALLIANCE HEALTHCARE", "CERP RHIN RHONE",
+               "PHOENIX PHARMA")
 
 
 def ascii_fold(text: str) -> str:

@@ -66,8 +66,9 @@ def generate(*, seed: int, pharmacies: int, months: int, out: str, start: str | 
             pool.close()
             pool.join()
         listing.write("\n]\n")
+    (y0, m0), (y1, m1) = period[0], period[-1]
     return {"pharmacies": pharmacies, "months": months,
-            "period": f"{period[0][0]:04d}-{period[0][1]:02d}..{period[-1][0]:04d}-{period[-1][1]:02d}",
+            "period": f"{y0:04d}-{m0:02d}..{y1:04d}-{m1:02d}",
             "seconds": round(time.perf_counter() - began, 2), **totals}
 
 
@@ -77,7 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--start", default=None,
-                        help=f"first month YYYY-MM (default: the months ending {DEFAULT_END_MONTH})")
+                        help="first month YYYY-MM "
+                        f"(default: the months ending {DEFAULT_END_MONTH})")
     parser.add_argument("--size", type=float, default=1.0,
                         help="scale of the dispensations per month (0.1 for fast tests)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
