@@ -23,6 +23,8 @@ from backoffice.selectors import AT_RISK_STATUSES
 from backoffice.templatetags.formatting import format_euros
 from claims.models import Claim
 from pharmacies.models import Pharmacy, User
+from rejections.models import UnpaidFollowUp
+from rejections.services import unpaid_reminders_mark_sent
 from reports.pdf import render_pdf
 
 NEXT_REMINDER_DAYS = 15
@@ -67,7 +69,8 @@ def reminder_create(
     next_in_days: int = NEXT_REMINDER_DAYS,
 ) -> Reminder:
     """Generate the letter for the selected claims of one payer, record it as sent on
-    each claim, log the letter in the payer's contact log and schedule the next reminder."""
+    each claim (and answer the pharmacy's open reminder requests), log the letter in
+    the payer's contact log and schedule the next reminder."""
     if not actor.is_backoffice:
         raise ValidationError("Les relances sont envoyées par le Backoffice.")
     claims = claims.filter(pharmacy=pharmacy, status__in=AT_RISK_STATUSES).select_related("organism")
@@ -119,6 +122,12 @@ def reminder_create(
         },
     )
     reminder.pdf.save(f"relance-{reminder.pk}-{organism.code}.pdf", ContentFile(pdf), save=True)
+    # The pharmacy's own requests for these claims are now answered.
+    unpaid_reminders_mark_sent(
+        follow_ups=UnpaidFollowUp.objects.filter(pharmacy=pharmacy, claim__in=[c.pk for c in selected]),
+        actor=actor,
+        sent_on=sent_on,
+    )
     ContactLog.objects.create(
         pharmacy=pharmacy,
         organism=organism,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DateTimeField,
+    Exists,
     DecimalField,
     F,
     IntegerField,
@@ -34,7 +35,13 @@ from claims.models import Claim, ClaimStatus, ImportBatch, Organism
 from payments.models import BankLine
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
-from rejections.models import HandledBy, Rejection, RejectionEvent, RejectionStatus
+from rejections.models import (
+    HandledBy,
+    Rejection,
+    RejectionEvent,
+    RejectionStatus,
+    UnpaidFollowUp,
+)
 from reports.statistics import add_months, first_of_month, rejection_rates_by_month
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
@@ -273,7 +280,13 @@ def reminder_candidates(
     claims = (
         Claim.objects.filter(pharmacy=pharmacy, status__in=AT_RISK_STATUSES)
         .select_related("organism")
-        .annotate(outstanding=F("amount_claimed") - F("amount_paid"), reminded_on=last_reminded)
+        .annotate(
+            outstanding=F("amount_claimed") - F("amount_paid"),
+            reminded_on=last_reminded,
+            reminder_requested=Exists(
+                UnpaidFollowUp.objects.filter(claim=OuterRef("pk"), status=UnpaidFollowUp.Status.REQUESTED)
+            ),
+        )
         .order_by("organism__name", "transmission_date", "invoice_number")
     )
     if organism_id:
