@@ -20,7 +20,7 @@ from claims.imports.formats import detect_kind
 from claims.imports.progress import BatchProgress, open_with_progress
 from claims.imports.result import ImportResult
 from claims.imports.returns_sql import returns_import
-from claims.imports.storage import import_file_discard, import_file_path
+from claims.imports.storage import file_fingerprint, import_file_discard, import_file_path
 from claims.models import ImportBatch
 from claims.parsers.errors import MAX_IMPORT_BYTES, ImportFileError, Problem, check_size
 from payments.statement_import import statement_import
@@ -140,6 +140,21 @@ def import_batch_cancel(*, batch: ImportBatch) -> bool:
         status=ImportBatch.Status.CANCELLED
     )
     return bool(updated)
+
+
+def import_file_run(
+    *, pharmacy: Pharmacy, path: Path, commit: bool, user: User | None = None, max_bytes: int | None = None
+) -> ImportBatch:
+    """A file on disk through the pipeline (scripts, demo, bench): committed in one pass, or previewed."""
+    with open(path, "rb") as stream:
+        sha256, size = file_fingerprint(stream)
+    batch = import_batch_create(
+        pharmacy=pharmacy, path=path, file_name=path.name, sha256=sha256, size=size, user=user,
+        max_bytes=max_bytes,
+    )
+    if commit:
+        return import_batch_commit(batch=batch, path=path)
+    return import_batch_analyse(batch=batch, path=path)
 
 
 def import_batch_file(*, batch: ImportBatch) -> Path:
