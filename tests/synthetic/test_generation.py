@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+
+from django.core.management import call_command
 
 from synthetic import generate
 from synthetic.calendar import BankCalendar, easter_sunday, is_bank_day, public_holidays
@@ -62,7 +66,7 @@ def test_adding_bank_days_skips_weekends_and_holidays():
 
 def test_no_transfer_on_a_weekend_or_a_holiday(year_dir):
     days = [date.fromisoformat(t["date"]) for truth in year_dir.glob("*/*/truth.json")
-            for t in __import__("json").loads(truth.read_text())["transfers"]]
+            for t in json.loads(truth.read_text())["transfers"]]
     assert days and all(is_bank_day(d) for d in days)
 
 
@@ -102,10 +106,6 @@ def test_python_m_synthetic_works_without_django(tmp_path):
 
 
 def test_the_manage_py_command_writes_the_same_data(tmp_path):
-    import io
-
-    from django.core.management import call_command
-
     out = io.StringIO()
     call_command("generate_data", "--seed", "7", "--pharmacies", "1", "--months", "2",
                  "--size", "0.1", "--start", "2024-12", "--out", str(tmp_path / "cmd"), stdout=out)

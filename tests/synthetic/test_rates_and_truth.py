@@ -6,7 +6,12 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 
-from tests.synthetic.conftest import pharmacies, read_csv, truths
+from claims.reference import AMC_PAYERS
+from rejections.catalogue import REASONS
+from synthetic.calendar import BankCalendar
+from synthetic.generator import outages_for
+from synthetic.run import month_list
+from tests.synthetic.conftest import YEAR, pharmacies, read_csv, truths
 
 
 def _totals(year_dir, *, skip_last: int = 0) -> Counter:
@@ -100,8 +105,6 @@ def test_the_error_prone_operator_has_clearly_the_highest_rejection_rate(year_di
 
 def test_rejections_follow_the_catalogue_order_of_frequency(year_dir):
     codes = Counter()
-    from rejections.catalogue import REASONS
-
     category = {(r.payer_kind, r.code): r.category for r in REASONS}
     for p in pharmacies(year_dir):
         for t in truths(year_dir, p["finess"]):
@@ -182,3 +185,21 @@ def test_reinvoices_take_a_new_number_and_are_paid(year_dir):
         for old, new, payer, _ in pairs:
             assert old != new and (old, payer) in rejected
             assert (new, payer) in paid or (new, payer) in pending
+
+
+def test_an_operator_outage_stops_its_payments_then_clears_the_backlog(year_dir):
+    months = month_list(months=YEAR["months"], start=None)
+    calendar = BankCalendar(date(2024, 9, 1), date(2026, 12, 31))
+    outages = outages_for(YEAR["seed"], months, calendar)
+    assert len(outages) == len({y for y, _ in months})  # once per calendar year
+    for outage in outages:
+        routed = {o.code for o in AMC_PAYERS if o.operator == outage.operator}
+        paid = Counter()
+        for p in pharmacies(year_dir):
+            for t in truths(year_dir, p["finess"]):
+                for transfer in t["transfers"]:
+                    if transfer["payer_code"] in routed:
+                        paid[date.fromisoformat(transfer["date"])] += 1
+        assert not [d for d in paid if outage.first <= d <= outage.last]
+        after = [n for d, n in paid.items() if 0 < (d - outage.last).days <= 4]
+        assert after and max(after) > 2 * (sum(paid.values()) / len(paid))
