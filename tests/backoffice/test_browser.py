@@ -1,0 +1,156 @@
+"""A manager sends a reminder letter in a real browser (Debian's Chromium driven by Playwright).
+
+Also writes the portfolio and supervision screenshots of docs/pages.md into docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from backoffice.models import LetterTemplate, ManagerAssignment, TimeEntry
+from claims.models import ClaimStatus, PayerKind
+from pharmacies.models import DelegationMode, User
+from rejections.models import HandledBy
+from tests.factories import (
+    TEST_PASSWORD,
+    BankLineFactory,
+    ClaimFactory,
+    OrganismFactory,
+    PharmacyFactory,
+    RejectionFactory,
+    UserFactory,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="apt-get install -y chromium"),
+]
+
+
+@pytest.fixture
+def browser():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def _portfolio():
+    """Two managers, a supervisor and a few delegated pharmacies with something to do."""
+    # transactional_db may have flushed the default letter of the data migration away.
+    LetterTemplate.objects.get_or_create(
+        name="Relance standard",
+        defaults={"subject": "Relance : factures impayées",
+                  "body": "Madame, Monsieur,\n\nLes factures ci-dessous restent impayées ({total}).\n\nCordialement."},
+    )
+    today = timezone.localdate()
+    manager = UserFactory(username="lea", first_name="Léa", last_name="Fournier", kind=User.Kind.MANAGER)
+    other = UserFactory(username="marc", first_name="Marc", last_name="Henry", kind=User.Kind.MANAGER)
+    supervisor = UserFactory(username="sophie", first_name="Sophie", last_name="Lambert", kind=User.Kind.SUPERVISOR)
+    mutuelle = OrganismFactory(kind=PayerKind.AMC, code="0000775684", name="HARMONIE MUTUELLE", operator="Almerys")
+    cpam = OrganismFactory(kind=PayerKind.AMO, code="016911234", name="CPAM DU RHONE")
+    names = [("Pharmacie des Terreaux", DelegationMode.TOTAL, None), ("Pharmacie du Parc", DelegationMode.PARTIAL, 12),
+             ("Grande Pharmacie de Villeurbanne", DelegationMode.PARTIAL, 8), ("Pharmacie Bellecour", DelegationMode.TOTAL, None)]
+    pharmacies = []
+    for index, (name, mode, hours) in enumerate(names):
+        pharmacy = PharmacyFactory(name=name, city="Lyon", delegation_mode=mode, delegation_hours_per_month=hours,
+                                   delegation_start=dt.date(2026, 1, 1))
+        ManagerAssignment.objects.create(pharmacy=pharmacy, manager=manager if index < 3 else other)
+        pharmacies.append(pharmacy)
+        for n in range(2 + index):
+            claim = ClaimFactory(pharmacy=pharmacy, organism=cpam, status=ClaimStatus.REJECTED,
+                                 transmission_date=today - dt.timedelta(days=5 + n), amount_claimed=Decimal("42.10") * (n + 1))
+            RejectionFactory(claim=claim, handled_by=HandledBy.BACKOFFICE)
+        for n in range(12):
+            ClaimFactory(pharmacy=pharmacy, organism=cpam, status=ClaimStatus.PAID,
+                         transmission_date=today - dt.timedelta(days=3 + 25 * n))
+        BankLineFactory(account__pharmacy=pharmacy)
+        TimeEntry.objects.create(pharmacy=pharmacy, manager=manager if index < 3 else other, day=today, minutes=95 * (index + 1))
+    target = pharmacies[0]
+    unpaid = [
+        ClaimFactory(pharmacy=target, organism=mutuelle, payer_kind=PayerKind.AMC, status=ClaimStatus.UNPAID,
+                     patient_name=patient, transmission_date=today - dt.timedelta(days=days),
+                     unpaid_since=today - dt.timedelta(days=days - 10), amount_claimed=Decimal(amount))
+        for patient, days, amount in [("MARTIN Paul", 45, "61.20"), ("BERNARD Lucie", 52, "18.90"),
+                                      ("DUBOIS Marc", 70, "143.75"), ("PETIT Louis", 35, "27.00")]
+    ]
+    ClaimFactory(pharmacy=target, organism=cpam, status=ClaimStatus.UNPAID, transmission_date=today - dt.timedelta(days=40))
+    return manager, supervisor, target, mutuelle, unpaid[:3]
+
+
+def _login(page, url, user):
+    page.goto(f"{url}/comptes/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_a_manager_sends_a_reminder_letter_for_three_unpaid_claims(live_server, browser, tmp_path):
+    manager, supervisor, pharmacy, mutuelle, claims = _portfolio()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 800}, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+
+    _login(page, live_server.url, manager)
+    page.wait_for_url("**/backoffice/portefeuille/")
+    rows = page.locator("#portfolio-table tbody tr")
+    assert rows.count() == 3  # Pharmacie Bellecour is Marc's
+    assert "Pharmacie Bellecour" not in page.content()
+    page.screenshot(path=SCREENSHOTS / "backoffice-portfolio.png", full_page=True)
+
+    page.get_by_role("link", name=pharmacy.name).click()
+    page.wait_for_url(f"**/backoffice/pharmacies/{pharmacy.pk}/")
+    page.get_by_role("link", name="Relances", exact=True).click()
+    page.select_option("select[name=organisme]", str(mutuelle.pk))
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url(f"**organisme={mutuelle.pk}")
+    for claim in claims:
+        page.check(f"#claim-{claim.pk}")
+    page.get_by_role("button", name="Générer la lettre de relance").click()
+    page.wait_for_url("**/relances/*/")
+    assert "prochaine relance le" in page.content()
+
+    with page.expect_download() as download_info:
+        page.click("#download-letter")
+    path = tmp_path / "relance.pdf"
+    download_info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    for claim in claims:
+        assert claim.invoice_number in text
+    assert "HARMONIE MUTUELLE" in text and "223,85" in text  # 61,20 + 18,90 + 143,75
+
+    page.get_by_role("link", name="Retour aux factures").click()
+    reminded = page.locator("tr", has=page.locator(".reminded"))
+    assert reminded.count() == 3
+    listed = reminded.all_inner_texts()
+    for claim in claims:
+        assert any(claim.invoice_number in row for row in listed)
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    _login(page, live_server.url, supervisor)
+    page.wait_for_url("**/backoffice/supervision/")
+    assert page.locator("#manager-load tbody tr").count() == 2
+    page.screenshot(path=SCREENSHOTS / "backoffice-supervision.png", full_page=True)
+    context.close()
