@@ -88,7 +88,7 @@ def _sort_headers(sort: str) -> list[dict]:
             next_sort = "name"
         headers.append(
             {"key": key, "label": label, "sort": next_sort, "active": current == key,
-             "descending": descending}
+             "descending": descending, "numeric": key not in {"name", "mode", "activity"}}
         )
     return headers
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from backoffice.models import DelegationRule, ManagerAssignment, TimeEntry
 from backoffice.services import delegation_rules_apply, time_entry_start, time_entry_stop
-from pharmacies.models import DelegationMode
 from rejections.models import HandledBy, ReasonCategory, Rejection
 from tests.factories import PharmacyFactory, ReasonFactory, RejectionFactory
 
