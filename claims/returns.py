@@ -191,29 +191,40 @@ def reinvoices_link(*, pharmacy_id: int) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
-            WITH pairs AS (
-                SELECT DISTINCT new.id AS new_id, old.id AS old_id
+            WITH olds AS (
+                SELECT old.id, old.pharmacy_id, old.invoice_number, old.payer_kind,
+                       old.organism_id, old.nir, old.birth_rank, old.care_date,
+                       old.amount_claimed, min(rj.rejected_on) AS rejected_on,
+                       max(rj.new_invoice_number) AS new_invoice_number
                 FROM claims_claim old
                 JOIN rejections_rejection rj
                   ON rj.pharmacy_id = old.pharmacy_id AND rj.claim_id = old.id
-                JOIN claims_claim new
-                  ON new.pharmacy_id = old.pharmacy_id AND new.id <> old.id
-                 AND new.payer_kind = old.payer_kind AND new.organism_id = old.organism_id
-                 AND new.reinvoice_of_id IS NULL
-                 AND new.invoice_number <> old.invoice_number
-                 AND (
-                    new.invoice_number = rj.new_invoice_number
-                    OR (new.nir <> '' AND new.nir = old.nir
-                        AND new.birth_rank IS NOT DISTINCT FROM old.birth_rank
-                        AND new.care_date = old.care_date
-                        AND new.amount_claimed = old.amount_claimed
-                        AND new.transmission_date >= rj.rejected_on)
-                 )
                 WHERE old.pharmacy_id = %(p)s AND old.status IN ('rejected', 'reinvoiced')
                   AND rj.status = ANY(%(open)s)
                   AND NOT EXISTS (SELECT 1 FROM claims_claim x
                                   WHERE x.pharmacy_id = old.pharmacy_id
                                     AND x.reinvoice_of_id = old.id)
+                GROUP BY old.id
+            ), pairs AS (
+                -- the number staff typed on the rejection
+                SELECT new.id AS new_id, olds.id AS old_id
+                FROM olds JOIN claims_claim new
+                  ON new.pharmacy_id = olds.pharmacy_id
+                 AND new.invoice_number = olds.new_invoice_number
+                 AND new.payer_kind = olds.payer_kind AND new.organism_id = olds.organism_id
+                WHERE new.reinvoice_of_id IS NULL
+                UNION
+                -- same patient, date of care, payer and amount, sent after the rejection
+                SELECT new.id, olds.id
+                FROM olds JOIN claims_claim new
+                  ON new.pharmacy_id = olds.pharmacy_id AND new.nir = olds.nir
+                 AND new.care_date = olds.care_date
+                 AND new.birth_rank IS NOT DISTINCT FROM olds.birth_rank
+                 AND new.payer_kind = olds.payer_kind AND new.organism_id = olds.organism_id
+                 AND new.amount_claimed = olds.amount_claimed
+                 AND new.transmission_date >= olds.rejected_on
+                WHERE olds.nir <> '' AND new.reinvoice_of_id IS NULL
+                  AND new.invoice_number <> olds.invoice_number
             ), unique_pairs AS (
                 SELECT new_id, old_id FROM (
                     SELECT new_id, old_id,
