@@ -73,7 +73,6 @@ def claims_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryIO
         cursor, table=STAGING, columns=[c for c, _ in STAGING_COLUMNS], items=items, to_tuple=_as_tuple
     )
     result = ImportResult(problems=streamed.problems, problem_count=streamed.problem_count)
-    cursor.execute(f"ANALYZE {STAGING}")
     result.add_problems(too_long_problems(cursor, table=STAGING, limits=LENGTH_LIMITS))
     result.add_problems(
         duplicate_problems(

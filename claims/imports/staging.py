@@ -30,7 +30,12 @@ class StreamOutcome:
 
 
 def create_staging_table(cursor, *, name: str, columns: Sequence[tuple[str, str]]) -> None:
-    """A TEMP table dropped at the end of the transaction (never seen by others, no WAL)."""
+    """A TEMP table dropped at the end of the transaction (never seen by others, no WAL).
+
+    The transaction's work_mem is raised so that the checks' GROUP BY on a large
+    file hashes in memory instead of spilling to disk.
+    """
+    cursor.execute("SET LOCAL work_mem = '64MB'")
     body = ", ".join(f"{column} {sql_type}" for column, sql_type in columns)
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TEMP TABLE {name} ({body}) ON COMMIT DROP")
@@ -92,15 +97,25 @@ def duplicate_problems(
 
 
 def too_long_problems(cursor, *, table: str, limits: dict[str, tuple[str, int]]) -> list[Problem]:
-    """Values longer than their model column allows ({staging column: (file column, max length)})."""
+    """Values longer than their model column allows ({staging column: (file column, max length)}).
+
+    One scan of the staging table for all columns.
+    """
+    if not limits:
+        return []
+    columns = list(limits)
+    lengths = ", ".join(f"length({column})" for column in columns)
+    too_long = " OR ".join(f"length({column}) > %s" for column in columns)
+    cursor.execute(
+        f"SELECT line, {lengths} FROM {table} WHERE {too_long} ORDER BY line LIMIT %s",
+        [limits[column][1] for column in columns] + [MAX_REPORTED_PROBLEMS],
+    )
     problems: list[Problem] = []
-    for column, (file_column, limit) in limits.items():
-        cursor.execute(
-            f"SELECT line, length({column}) FROM {table} WHERE length({column}) > %s ORDER BY line LIMIT %s",
-            [limit, MAX_REPORTED_PROBLEMS],
-        )
-        problems += [
-            Problem(line, file_column, f"valeur trop longue : {length} caractères, {limit} au plus")
-            for line, length in cursor.fetchall()
-        ]
+    for line, *measured in cursor.fetchall():
+        for column, length in zip(columns, measured):
+            file_column, limit = limits[column]
+            if length > limit:
+                problems.append(
+                    Problem(line, file_column, f"valeur trop longue : {length} caractères, {limit} au plus")
+                )
     return problems
