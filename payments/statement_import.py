@@ -11,6 +11,7 @@ of the same content creates nothing at all. Statements are small (a month is
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -28,16 +29,22 @@ LABEL_LENGTH = BankLine._meta.get_field("label").max_length
 ACCOUNT_LENGTH = BankAccount._meta.get_field("account_id").max_length
 
 
-def bank_line_natural_key(*, account_id: str, line: parsed.BankLine) -> str:
-    """The bank's reference when given, else a digest of what the line says and its rank."""
+def bank_line_natural_key(*, account_id: str, line: parsed.BankLine, reference_is_unique: bool = True) -> str:
+    """The bank's reference when given (and unique in its statement), else a digest of
+    what the line says and its rank among identical lines.
+
+    A reference repeated inside one statement (seen in real CFONB files) cannot
+    name a line alone: it then joins the digest instead of replacing it.
+    """
     reference = (line.bank_reference or "").strip()
-    if reference:
+    if reference and reference_is_unique:
         if len(reference) + 4 <= KEY_LENGTH:
             return f"ref:{reference}"
         return "ref#" + hashlib.sha256(reference.encode()).hexdigest()[: KEY_LENGTH - 4]
     material = "\x1f".join(
         (
             account_id,
+            reference,
             line.booking_date.isoformat(),
             str(line.amount.quantize(CENT)),
             " ".join(line.label.split()),
@@ -82,21 +89,15 @@ def statement_import(*, pharmacy: Pharmacy, batch_id: int, source: BinaryIO, **_
     keyed = []
     for statement in statements:
         account_id = statement.account_id.strip()[:ACCOUNT_LENGTH]
-        keys: dict[str, int | None] = {}
         lines = []
+        references = Counter((line.bank_reference or "").strip() for line in statement.lines)
         for line in statement.lines:
-            key = bank_line_natural_key(account_id=account_id, line=line)
-            if key in keys:
-                result.add_problems([
-                    Problem(line.source_line, None,
-                            f"opération en double dans le relevé (référence {line.bank_reference})"
-                            + (f" : déjà présente ligne {keys[key]}" if keys[key] else ""))
-                ])
-                continue
-            keys[key] = line.source_line
+            reference = (line.bank_reference or "").strip()
+            key = bank_line_natural_key(
+                account_id=account_id, line=line, reference_is_unique=references[reference] == 1
+            )
             lines.append((key, line))
         keyed.append((account_id, statement, lines))
-    result.sort_problems()
     if not result.ok:
         return result
 

@@ -85,6 +85,18 @@ def test_identical_lines_without_reference_are_kept_apart_by_their_rank(pharmacy
     assert BankLine.objects.filter(label="LCL20000000142").count() == 2
 
 
+def test_a_reference_repeated_in_a_statement_does_not_merge_its_lines(pharmacy_a, tmp_path):
+    records = (DATA / "cfonb" / "akretion-bank_statement.cfo").read_text().splitlines()
+    for i in (1, 2):  # two different movements, one reference
+        records[i] = records[i][:104] + "LOT0001".ljust(16)
+    text = "\n".join(records) + "\n"
+    batch = run_import(pharmacy_a, write(tmp_path, "ref.cfo", text))
+    assert batch.counts["created"] == 4
+    assert BankLine.objects.filter(bank_reference="LOT0001").count() == 2
+    again = run_import(pharmacy_a, write(tmp_path, "ref-copie.cfo", text + "\n"))
+    assert (again.counts["created"], again.counts["unchanged"]) == (0, 4)
+
+
 def test_the_same_statement_in_another_file_changes_nothing(pharmacy_a, tmp_path):
     run_import(pharmacy_a, DATA / "cfonb" / "pennylane-example.txt")
     before = snapshot()
