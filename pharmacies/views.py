@@ -57,6 +57,7 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
             rates=[m.rate for m in data["months"]],
             width=560,
             height=220,
+            truncate_label=-1,
         )
     links = {
         "rejections": reverse("rejections:list", args=[pharmacy.pk]),

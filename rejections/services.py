@@ -63,6 +63,12 @@ ATTACHMENT_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 )
 
 
+def action_label(*, from_status: str, to_status: str) -> str:
+    if to_status == S.IN_PROGRESS and from_status != S.TO_HANDLE:
+        return "Rouvrir"
+    return ACTION_LABELS[to_status]
+
+
 def allowed_transitions(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 

@@ -62,6 +62,14 @@ def _validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _results_response(request: HttpRequest, template: str, context: dict, state: WorklistState):
+    # The address bar gets the canonical URL (no empty parameters), so a shared
+    # link or the back button gives the same list.
+    response = TemplateResponse(request, template, context)
+    response["HX-Push-Url"] = request.path + state.querystring()
+    return response
+
+
 # --- Rejection worklist -------------------------------------------------------------
 
 
@@ -156,7 +164,7 @@ def rejection_worklist_response(
         "bulk_status_choices": RejectionBulkForm.base_fields["to_status"].choices[1:],
     }
     if _wants_partial(request):
-        return TemplateResponse(request, "rejections/worklist.html#results", context)
+        return _results_response(request, "rejections/worklist.html#results", context, state)
     context.update(
         selectors.worklist_filter_choices(pharmacies=pharmacies),
         pharmacies=pharmacies if pharmacy is None else None,
@@ -241,7 +249,7 @@ def unpaid_worklist_response(
         "totals": selectors.worklist_totals(rows, "outstanding"),
     }
     if _wants_partial(request):
-        return TemplateResponse(request, "rejections/unpaid.html#results", context)
+        return _results_response(request, "rejections/unpaid.html#results", context, state)
     context.update(
         selectors.worklist_filter_choices(pharmacies=pharmacies),
         pharmacies=pharmacies if pharmacy is None else None,
@@ -270,7 +278,7 @@ def _panel_context(request: HttpRequest, rejection: Rejection, **extra) -> dict:
     pharmacy = rejection.pharmacy
     can_work = services.user_can_work(user=request.user, pharmacy=pharmacy)
     transitions = [
-        (status, services.ACTION_LABELS[status])
+        (status, services.action_label(from_status=rejection.status, to_status=status))
         for status in services.allowed_transitions(rejection.status)
     ]
     return {

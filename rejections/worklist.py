@@ -125,7 +125,7 @@ class WorklistState:
 
     def querystring(self, **overrides) -> str:
         params = self.params(**overrides)
-        return "?" + urlencode(params) if params else "?"
+        return "?" + urlencode(params) if params else ""
 
     def sort_link(self, key: str) -> str:
         """Clicking a column sorts by it, a second click reverses; back to page 1."""

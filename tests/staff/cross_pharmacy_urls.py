@@ -1,0 +1,24 @@
+"""How the Backoffice mounts the staff worklists across pharmacies (used by a test)."""
+
+from django.urls import include, path
+
+from backoffice.access import backoffice_view
+from pharmacies.access import visible_pharmacies
+from rejections.views import rejection_worklist_response, unpaid_worklist_response
+
+
+@backoffice_view
+def file_rejections(request):
+    return rejection_worklist_response(request, pharmacies=visible_pharmacies(request.user))
+
+
+@backoffice_view
+def file_unpaid(request):
+    return unpaid_worklist_response(request, pharmacies=visible_pharmacies(request.user))
+
+
+urlpatterns = [
+    path("", include("backoffice.urls")),
+    path("bo/file/", file_rejections, name="file"),
+    path("bo/impayes/", file_unpaid, name="file_unpaid"),
+]
