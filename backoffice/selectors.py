@@ -304,11 +304,27 @@ def organisms_with_candidates(*, pharmacy: Pharmacy) -> QuerySet[Organism]:
     )
 
 
-def reminders_for(*, pharmacy: Pharmacy) -> QuerySet[Reminder]:
+def reminders_for(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QuerySet[Reminder]:
+    """The pharmacy's reminders; `due` marks the latest one per payer whose next reminder
+    date has come while some of its claims are still rejected or unpaid."""
+    today = today or timezone.localdate()
+    superseded = Exists(
+        Reminder.objects.filter(
+            pharmacy=OuterRef("pharmacy"), organism=OuterRef("organism"), pk__gt=OuterRef("pk")
+        )
+    )
+    still_open = Exists(
+        ReminderClaim.objects.filter(
+            reminder=OuterRef("pk"), claim__status__in=AT_RISK_STATUSES
+        )
+    )
     return (
         Reminder.objects.filter(pharmacy=pharmacy)
         .select_related("organism", "created_by")
-        .annotate(claim_count=Count("lines"))
+        .annotate(
+            claim_count=Count("lines"),
+            due=Q(next_on__lte=today) & ~superseded & still_open,
+        )
         .order_by("-sent_on", "-id")
     )
 

@@ -119,3 +119,17 @@ def test_contact_log_per_payer(login, manager_a, pharmacy_a, mutuelle):
     log = ContactLog.objects.get()
     assert (log.pharmacy, log.organism, log.created_by) == (pharmacy_a, mutuelle, manager_a)
     assert "Promesse de paiement" in client.get(reverse("backoffice:contacts", args=[pharmacy_a.pk])).text
+
+
+def test_next_reminder_comes_due_while_claims_stay_unpaid(manager_a, pharmacy_a, mutuelle):
+    from backoffice.selectors import reminders_for
+
+    claims = _unpaid(pharmacy_a, mutuelle, 2)
+    sent = dt.date(2026, 10, 1)
+    reminder = reminder_create(pharmacy=pharmacy_a, claims=pharmacy_a.claims.all(), actor=manager_a, sent_on=sent)
+    assert not reminders_for(pharmacy=pharmacy_a, today=sent + dt.timedelta(days=14)).get().due
+    assert reminders_for(pharmacy=pharmacy_a, today=sent + dt.timedelta(days=15)).get().due
+    for claim in claims:
+        claim.status = "paid"
+        claim.save()
+    assert not reminders_for(pharmacy=pharmacy_a, today=sent + dt.timedelta(days=15)).get(pk=reminder.pk).due
