@@ -17,7 +17,7 @@ from claims.imports.staging import (
     copy_stream,
     create_staging_table,
     duplicate_problems,
-    too_long_problems,
+    value_problems,
 )
 from claims.parsers.claims_csv import ClaimRow, iter_claim_rows
 from claims.models import Claim, ClaimStatus
@@ -37,7 +37,7 @@ STAGING_COLUMNS = (
     ("nir", "text"),
     ("nir_key", "text"),
     ("birth_rank", "smallint"),
-    ("amount_claimed", "numeric(12,2)"),
+    ("amount_claimed", "numeric"),  # unbounded here: an overflow is a problem, not an error
     ("operator_code", "text"),
     ("prescriber_rpps", "text"),
 )
@@ -73,7 +73,9 @@ def claims_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryIO
         cursor, table=STAGING, columns=[c for c, _ in STAGING_COLUMNS], items=items, to_tuple=_as_tuple
     )
     result = ImportResult(problems=streamed.problems, problem_count=streamed.problem_count)
-    result.add_problems(too_long_problems(cursor, table=STAGING, limits=LENGTH_LIMITS))
+    result.add_problems(
+        value_problems(cursor, table=STAGING, lengths=LENGTH_LIMITS, amounts={"amount_claimed": "montant"})
+    )
     result.add_problems(
         duplicate_problems(
             cursor,

@@ -19,7 +19,7 @@ from claims.imports.staging import (
     copy_stream,
     create_staging_table,
     duplicate_problems,
-    too_long_problems,
+    value_problems,
 )
 from claims.parsers.returns_csv import ReturnRow, iter_return_rows
 from claims.models import ReturnLine
@@ -33,7 +33,7 @@ STAGING_COLUMNS = (
     ("payer_kind", "text"),
     ("organism_code", "text"),
     ("status", "text"),
-    ("amount_paid", "numeric(12,2)"),
+    ("amount_paid", "numeric"),  # unbounded here: an overflow is a problem, not an error
     ("reject_code", "text"),
     ("reject_label", "text"),
     ("slip_reference", "text"),
@@ -67,7 +67,9 @@ def returns_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryI
         cursor, table=STAGING, columns=[c for c, _ in STAGING_COLUMNS], items=items, to_tuple=_as_tuple
     )
     result = ImportResult(problems=streamed.problems, problem_count=streamed.problem_count)
-    result.add_problems(too_long_problems(cursor, table=STAGING, limits=LENGTH_LIMITS))
+    result.add_problems(
+        value_problems(cursor, table=STAGING, lengths=LENGTH_LIMITS, amounts={"amount_paid": "montant_paye"})
+    )
     result.add_problems(
         duplicate_problems(
             cursor,

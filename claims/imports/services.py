@@ -8,11 +8,12 @@ with a bad row imports nothing (docs/decisions.md, "Imports").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from claims.imports.claims_sql import claims_import
@@ -32,6 +33,7 @@ IMPORTERS: dict[str, Importer] = {
     ImportBatch.Kind.RETURNS: returns_import,
     ImportBatch.Kind.BANK: statement_import,
 }
+logger = logging.getLogger(__name__)
 OPEN_STATUSES = (ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEW)
 
 
@@ -201,6 +203,12 @@ def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
         result = ImportResult()
         result.add_problems([Problem(None, None, earlier_import_message(earlier) if earlier else
                                      "Ce fichier a déjà été importé.")])
+    except DatabaseError:
+        # Whatever the database refused, the transaction is rolled back: say so, never a 500.
+        logger.exception("import %s: database error", batch.pk)
+        result = ImportResult()
+        result.add_problems([Problem(None, None, "La base de données a refusé ce fichier : rien n'a "
+                                     "été enregistré. Signalez-le au support avec le nom du fichier.")])
     finally:
         progress.close()
     return result

@@ -96,26 +96,38 @@ def duplicate_problems(
     return problems
 
 
-def too_long_problems(cursor, *, table: str, limits: dict[str, tuple[str, int]]) -> list[Problem]:
-    """Values longer than their model column allows ({staging column: (file column, max length)}).
+# NUMERIC(12,2): the largest amount a money column holds.
+MONEY_LIMIT = 10**10
 
-    One scan of the staging table for all columns.
+
+def value_problems(
+    cursor, *, table: str, lengths: dict[str, tuple[str, int]], amounts: dict[str, str]
+) -> list[Problem]:
+    """Values the model's columns cannot hold, as problems (one scan of the staging table).
+
+    `lengths`: {staging column: (file column, max length)}; `amounts`: {staging
+    column: file column} for money. Checked here so that the user reads a line
+    and a column, not a database error.
     """
-    if not limits:
+    checks = [
+        (f"length({column}) > {limit}", file_column,
+         f"'valeur trop longue : ' || length({column}) || ' caractères, {limit} au plus'")
+        for column, (file_column, limit) in lengths.items()
+    ] + [
+        (f"abs({column}) >= {MONEY_LIMIT}", file_column, "'montant hors limites (10 milliards ou plus)'")
+        for column, file_column in amounts.items()
+    ]
+    if not checks:
         return []
-    columns = list(limits)
-    lengths = ", ".join(f"length({column})" for column in columns)
-    too_long = " OR ".join(f"length({column}) > %s" for column in columns)
+    messages = ", ".join(f"CASE WHEN {condition} THEN {message} END" for condition, _, message in checks)
+    where = " OR ".join(condition for condition, _, _ in checks)
     cursor.execute(
-        f"SELECT line, {lengths} FROM {table} WHERE {too_long} ORDER BY line LIMIT %s",
-        [limits[column][1] for column in columns] + [MAX_REPORTED_PROBLEMS],
+        f"SELECT line, {messages} FROM {table} WHERE {where} ORDER BY line LIMIT %s",
+        [MAX_REPORTED_PROBLEMS],
     )
     problems: list[Problem] = []
-    for line, *measured in cursor.fetchall():
-        for column, length in zip(columns, measured):
-            file_column, limit = limits[column]
-            if length > limit:
-                problems.append(
-                    Problem(line, file_column, f"valeur trop longue : {length} caractères, {limit} au plus")
-                )
+    for line, *found in cursor.fetchall():
+        for (_, file_column, _), message in zip(checks, found):
+            if message is not None:
+                problems.append(Problem(line, file_column, message))
     return problems

@@ -130,6 +130,14 @@ def test_a_value_longer_than_its_column_is_a_problem_not_a_crash(pharmacy_a, tmp
     assert batch.errors[0]["column"] == "operateur" and "trop longue" in batch.errors[0]["message"]
 
 
+def test_an_amount_too_large_for_the_database_is_a_problem_not_a_crash(pharmacy_a, tmp_path):
+    line = claim_line(pharmacy_a.finess, "100000001", amount="12345678901,00")
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", f"{CLAIMS_HEADER}\n{line}\n"))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert (batch.errors[0]["line"], batch.errors[0]["column"]) == (2, "montant")
+    assert "hors limites" in batch.errors[0]["message"]
+
+
 def test_claims_of_another_pharmacy_are_refused(pharmacy_a, pharmacy_b, tmp_path):
     before = snapshot()
     batch = run_import(pharmacy_a, write(tmp_path, "f.csv", claims_text(pharmacy_b.finess, 2)))

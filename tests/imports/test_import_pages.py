@@ -165,3 +165,51 @@ def test_staff_of_a_pharmacy_cannot_see_another_ones_imports(login, titulaire_a,
 def test_anonymous_users_are_sent_to_the_login_page(client, pharmacy_a):
     response = client.get(imports_url(pharmacy_a))
     assert response.status_code == 302 and "/comptes/login/" in response.url
+
+
+def _bad_files(finess_a: str, finess_b: str) -> dict[str, bytes]:
+    cfonb = (DATA / "cfonb" / "pennylane-example.txt").read_text().splitlines()
+    ofx = (DATA / "ofx" / "oca-test_ofx.ofx").read_text()
+    camt = '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+    return {
+        "empty": b"",
+        "header-only": claims_text(finess_a, 0).encode(),
+        "wrong-separator": claims_text(finess_a, 2).replace(";", "|").encode(),
+        "truncated-cfonb": "\n".join([cfonb[0], cfonb[2][:70]]).encode(),
+        "cfonb-no-breaks": "".join(line.ljust(120) for line in cfonb if line).encode(),
+        "05-before-04": "\n".join([cfonb[0], cfonb[3]]).encode(),
+        "invalid-date": claims_text(finess_a, 1, care="32/13/2026").encode(),
+        "xxe": f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>{camt}&x;'.encode(),
+        "billion-laughs": (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                           f"{camt}&b;").encode(),
+        "duplicate-fitid": ofx.replace("219379", "219378").encode(),
+        "other-finess": claims_text(finess_b, 2).encode(),
+        "windows-1252": claims_text(finess_a, 1, patient="CÉLESTIN Hélène").encode("cp1252"),
+        "utf8-bom": claims_text(finess_a, 1).encode("utf-8-sig"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["empty", "header-only", "wrong-separator", "truncated-cfonb", "cfonb-no-breaks", "05-before-04",
+     "invalid-date", "xxe", "billion-laughs", "duplicate-fitid", "other-finess", "windows-1252", "utf8-bom"],
+)
+def test_bad_or_unusual_files_never_give_a_500(login, titulaire_a, pharmacy_a, pharmacy_b, name):
+    content = _bad_files(pharmacy_a.finess, pharmacy_b.finess)[name]
+    client = login(titulaire_a)
+    before = snapshot()
+    response = upload(client, pharmacy_a, f"{name}.txt", content)
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:  # refused before parsing, with its message on the page
+        assert "errorlist" in response.content.decode()
+        assert snapshot() == before
+        return
+    batch = ImportBatch.objects.get()
+    page = client.get(response.url)
+    assert page.status_code == 200
+    if name in ("cfonb-no-breaks", "windows-1252", "utf8-bom"):  # unusual but valid
+        assert batch.status == ImportBatch.Status.PREVIEW
+    else:
+        assert batch.status == ImportBatch.Status.FAILED and batch.errors
+        assert "Fichier refusé" in page.content.decode()
+    assert snapshot() == before
