@@ -145,6 +145,7 @@ def test_a_manager_sends_a_reminder_letter_for_three_unpaid_claims(live_server, 
     listed = reminded.all_inner_texts()
     for claim in claims:
         assert any(claim.invoice_number in row for row in listed)
+    page.screenshot(path=SCREENSHOTS / "backoffice-reminders.png", full_page=True)
     context.close()
 
     context = browser.new_context(viewport={"width": 1400, "height": 800}, locale="fr-FR")
