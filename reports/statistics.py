@@ -54,7 +54,9 @@ def rejection_rates_by_month(
     """Per pharmacy id, one MonthlyRate per month from first_month to last_month
     (months without claims included, with zero counts). One query."""
     months = month_range(first_month, last_month)
-    rejected = Exists(Rejection.objects.filter(claim=OuterRef("pk")))
+    # The pharmacy filter inside the subquery lets PostgreSQL hash only these
+    # pharmacies' rejections (index on pharmacy) instead of scanning them all.
+    rejected = Exists(Rejection.objects.filter(pharmacy__in=pharmacies, claim=OuterRef("pk")))
     rows = (
         Claim.objects.filter(
             pharmacy__in=pharmacies,
@@ -284,9 +286,12 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
     in_month = {"transmission_date__gte": month, "transmission_date__lt": next_month}
     claims = Claim.objects.filter(pharmacy=pharmacy, **in_month)
     rejections = Rejection.objects.filter(pharmacy=pharmacy, claim__in=claims)
-    rejected = Exists(Rejection.objects.filter(claim=OuterRef("pk")))
+    # pharmacy in the subqueries: see rejection_rates_by_month.
+    rejected = Exists(Rejection.objects.filter(pharmacy=pharmacy, claim=OuterRef("pk")))
     avoidable = Exists(
-        Rejection.objects.filter(claim=OuterRef("pk"), reason__avoidable_at_counter=True)
+        Rejection.objects.filter(
+            pharmacy=pharmacy, claim=OuterRef("pk"), reason__avoidable_at_counter=True
+        )
     )
 
     totals = claims.aggregate(

@@ -1,0 +1,124 @@
+"""Monthly report and Excel export benchmarks (docs/benchmarks.md, "## Reports").
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bo_reports_bench \
+        .venv/bin/python bench/report_bench.py
+
+Builds (once) a pharmacy with a 5,000-claim month and one with 100,000
+rejections, then measures each step in a fresh process so that the peak RSS
+is that of the step (Django + WeasyPrint/openpyxl + the work), not of the set-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+MONTH = dt.date(2026, 10, 1)
+LARGE_FINESS, EXPORT_FINESS = "690099991", "690099983"
+
+
+def django_setup():
+    import django
+
+    django.setup()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup() -> None:
+    from django.core.management import call_command
+
+    from pharmacies.models import Pharmacy
+    from tests.reports.dataset import build_month
+
+    call_command("migrate", verbosity=0)
+    if not Pharmacy.objects.filter(finess=LARGE_FINESS).exists():
+        large = Pharmacy.objects.create(finess=LARGE_FINESS, name="Grande Pharmacie du Bench")
+        # Eight operators, 5,000 claims in the month, one error-prone; 11 months of history.
+        operators = {f"OP{i}": (625, 0.02) for i in range(8)}
+        operators["OP3"] = (625, 0.12)
+        build_month(pharmacy=large, month=MONTH, operators=operators, error_prone="OP3", history_months=11)
+    if not Pharmacy.objects.filter(finess=EXPORT_FINESS).exists():
+        export = Pharmacy.objects.create(finess=EXPORT_FINESS, name="Pharmacie de l'Export")
+        build_month(pharmacy=export, month=MONTH, operators={"OPX": (100_000, 1.0)}, error_prone="OPX",
+                    history_months=0)
+
+
+def step_pdf() -> dict:
+    from claims.models import Claim
+    from pharmacies.models import Pharmacy
+    from reports.services import report_pdf_render
+
+    pharmacy = Pharmacy.objects.get(finess=LARGE_FINESS)
+    claims = Claim.objects.filter(pharmacy=pharmacy, transmission_date__gte=MONTH,
+                                  transmission_date__lt=dt.date(2026, 11, 1)).count()
+    report_pdf_render(pharmacy=pharmacy, month=MONTH)  # warm-up: fonts, template cache
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        pdf = report_pdf_render(pharmacy=pharmacy, month=MONTH)
+        runs.append(time.perf_counter() - start)
+    return {"step": "pdf", "claims": claims, "seconds_best": min(runs), "seconds_worst": max(runs),
+            "pdf_kb": len(pdf) // 1024, "peak_rss_mb": peak_rss_mb()}
+
+
+def step_excel(rows: int) -> dict:
+    from pharmacies.models import Pharmacy
+    from rejections.models import Rejection
+    from reports.exports import rejections_sheet, write_workbook
+
+    pharmacy = Pharmacy.objects.get(finess=EXPORT_FINESS)
+    queryset = Rejection.objects.filter(pk__in=Rejection.objects.filter(pharmacy=pharmacy).order_by("pk").values("pk")[:rows])
+    queryset = Rejection.objects.filter(pharmacy=pharmacy, pk__lte=queryset.order_by("-pk").values("pk")[:1])
+    before = peak_rss_mb()
+    with tempfile.TemporaryFile() as target:
+        start = time.perf_counter()
+        write_workbook([rejections_sheet(queryset)], target)
+        seconds = time.perf_counter() - start
+        size = target.tell()
+    return {"step": "excel", "rows": queryset.count(), "seconds": seconds, "xlsx_kb": size // 1024,
+            "peak_rss_mb": peak_rss_mb(), "peak_rss_before_mb": before}
+
+
+def run_step(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        django_setup()
+        if sys.argv[1] == "setup":
+            setup()
+            print(json.dumps({"step": "setup"}))
+        elif sys.argv[1] == "pdf":
+            print(json.dumps(step_pdf()))
+        elif sys.argv[1] == "excel":
+            print(json.dumps(step_excel(int(sys.argv[2]))))
+        return
+    start = time.perf_counter()
+    run_step("setup")
+    print(f"set-up: {time.perf_counter() - start:.1f} s")
+    pdf = run_step("pdf")
+    print(f"PDF of a {pdf['claims']}-claim month: best {pdf['seconds_best']:.2f} s, worst "
+          f"{pdf['seconds_worst']:.2f} s, {pdf['pdf_kb']} KB, peak RSS {pdf['peak_rss_mb']:.0f} MB")
+    for rows in (25_000, 50_000, 100_000):
+        excel = run_step("excel", str(rows))
+        print(f"Excel of {excel['rows']} rejections: {excel['seconds']:.2f} s, {excel['xlsx_kb']} KB, "
+              f"peak RSS {excel['peak_rss_mb']:.0f} MB (before export {excel['peak_rss_before_mb']:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
