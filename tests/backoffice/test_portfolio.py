@@ -95,3 +95,15 @@ def test_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert
         response = client.get(reverse("backoffice:portfolio"))
     assert len(response.context["rows"]) == count
     assert all(row.pharmacy.money_at_risk == Decimal("60.00") for row in response.context["rows"])
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_supervision_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert_num_queries, count):
+    _portfolio_of(count)
+    client.force_login(UserFactory(kind="supervisor"))
+    # session + user (2); portfolio rows (3); managers, assignments, hours per manager,
+    # pharmacies not delegated (4); session save (3).
+    with django_assert_num_queries(12):
+        response = client.get(reverse("backoffice:supervision"))
+    assert len(response.context["rows"]) == count
+    assert response.context["loads"][0].pharmacies == count

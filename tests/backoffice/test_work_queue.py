@@ -55,3 +55,14 @@ def test_bulk_action_moves_mine_and_cannot_reach_another_managers(login, manager
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == ("in_progress", "to_handle")
+
+
+def test_queue_rows_open_the_shared_rejection_file(login, manager_a, manager_c, pharmacy_a, pharmacy_c):
+    mine = RejectionFactory(claim__pharmacy=pharmacy_a)
+    theirs = RejectionFactory(claim__pharmacy=pharmacy_c)
+    client = login(manager_a)
+    detail = reverse("rejections:detail", args=[pharmacy_a.pk, mine.pk])
+    assert detail in client.get(reverse("backoffice:work_queue")).text
+    assert client.get(detail).status_code == 200
+    assert client.get(reverse("rejections:detail", args=[pharmacy_c.pk, theirs.pk])).status_code == 404
+    assert client.get(reverse("rejections:detail", args=[pharmacy_a.pk, theirs.pk])).status_code == 404
