@@ -144,6 +144,12 @@ def test_a_preparateur_filters_opens_and_reinvoices_a_rejection(live_server, bro
     assert page.locator("#worklist-results tbody tr").count() == 1
     page.fill("input[name=q]", "")
     expect(page.locator("#worklist-results tbody tr")).to_have_count(4)
+    # The back button returns to the previous filtered state.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=MARTIN"))
+    expect(page.locator("#worklist-results tbody tr")).to_have_count(1)
+    page.go_forward()
+    expect(page.locator("#worklist-results tbody tr")).to_have_count(4)
     page.screenshot(path=SCREENSHOTS / "worklist.png", full_page=True)
     page.set_viewport_size({"width": 768, "height": 1024})
     page.screenshot(path=SCREENSHOTS / "worklist-tablet.png", full_page=True)
