@@ -104,8 +104,8 @@ def import_batch_create(
 
 def import_batch_analyse(*, batch: ImportBatch, path: Path) -> ImportBatch:
     """Run the import and roll it back: the preview's counts, or the file's problems."""
-    if batch.status != ImportBatch.Status.PENDING:
-        return batch
+    if batch.status != ImportBatch.Status.PENDING or batch.counts.get("step") == "commit":
+        return batch  # already analysed, or confirmed since (a redelivered task)
     result = _run(batch, path, commit=False)
     status = ImportBatch.Status.PREVIEW if result.ok else ImportBatch.Status.FAILED
     ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PENDING).update(
