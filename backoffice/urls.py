@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from backoffice import views
-from pharmacies import account_views
+from pharmacies import account_views, two_factor_views
 
 backoffice_patterns = (
     [
@@ -48,6 +48,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("comptes/", include("django.contrib.auth.urls")),
     path("comptes/securite/", account_views.security, name="account_security"),
+    path("comptes/2fa/activer/", two_factor_views.setup, name="two_factor_setup"),
+    path("comptes/2fa/verifier/", two_factor_views.verify, name="two_factor_verify"),
+    path("comptes/2fa/codes/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
+    path("comptes/2fa/desactiver/", two_factor_views.disable, name="two_factor_disable"),
     path(
         "comptes/securite/autres-sessions/",
         account_views.end_other_sessions,

@@ -8,11 +8,16 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from pharmacies.accounts import user_other_sessions_end
+from pharmacies.two_factor import user_has_two_factor
 
 
 @login_required
 def security(request: HttpRequest) -> TemplateResponse:
-    return TemplateResponse(request, "pharmacies/account_security.html", {})
+    return TemplateResponse(
+        request,
+        "pharmacies/account_security.html",
+        {"has_two_factor": user_has_two_factor(request.user)},
+    )
 
 
 @require_POST
