@@ -62,8 +62,8 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     links = {
         "rejections": reverse("rejections:list", args=[pharmacy.pk]),
         "unpaid": reverse("rejections:unpaid", args=[pharmacy.pk]),
-        "bank_unmatched": _url_or_none("payments:bank_lines_unmatched", pharmacy.pk),
-        "slips_unpaid": _url_or_none("payments:slips_unmatched", pharmacy.pk),
+        "bank_unmatched": _url_or_none("payments:unmatched", pharmacy.pk),
+        "payments_review": _url_or_none("payments:review", pharmacy.pk),
         "imports": _url_or_none("claims:imports", pharmacy.pk),
     }
     return TemplateResponse(

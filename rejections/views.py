@@ -160,6 +160,10 @@ def rejection_worklist_response(
         "state": state,
         "page": page,
         "totals": selectors.worklist_totals(rows, "amount"),
+        # Under total delegation the pharmacy's staff may only export.
+        "can_work": services.user_can_work(user=request.user, pharmacy=pharmacy)
+        if pharmacy is not None
+        else request.user.is_backoffice,
         "assignees": services.assignable_users(pharmacies=pharmacies),
         "bulk_status_choices": RejectionBulkForm.base_fields["to_status"].choices[1:],
     }

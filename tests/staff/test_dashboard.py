@@ -50,6 +50,8 @@ def test_it_shows_money_waiting_by_age_rejections_unpaid_and_bank(login, prepara
     assert f'href="{rejections}?statut=to_handle"' in body
     assert f'href="{unpaid}"' in body
     assert f'href="{unpaid}?vue=ouvertes&amp;age=61-90"' in body
+    assert f'href="{reverse("payments:unmatched", args=[pharmacy_n.pk])}"' in body
+    assert f'href="{reverse("claims:imports", args=[pharmacy_n.pk])}"' in body
 
 
 def test_it_draws_the_rejection_rate_chart(login, preparateur_n, pharmacy_n):

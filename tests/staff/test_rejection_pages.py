@@ -147,6 +147,12 @@ def test_bulk_status_change_ignores_ids_of_other_pharmacies(login, preparateur_n
     assert rejection_a.status == S.TO_HANDLE
 
 
+def test_staff_under_total_delegation_get_only_the_export_action(login, preparateur_a, rejection_a):
+    body = login(preparateur_a).get(list_url(rejection_a.pharmacy)).content.decode()
+    assert "Exporter vers Excel" in body
+    assert "Changer le statut" not in body and "Attribuer à…" not in body
+
+
 def test_bulk_status_change_is_refused_to_staff_under_total_delegation(login, preparateur_a, rejection_a):
     response = login(preparateur_a).post(
         list_url(rejection_a.pharmacy),
