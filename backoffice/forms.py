@@ -95,3 +95,7 @@ class ReminderForm(forms.Form):
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["claims"].queryset = candidates
+
+
+class ReassignForm(forms.Form):
+    manager = forms.ModelChoiceField(queryset=managers(), label="Confier à")

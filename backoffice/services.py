@@ -58,6 +58,21 @@ def delegation_set(
 
 
 @transaction.atomic
+def pharmacy_reassign(*, pharmacy: Pharmacy, manager: User, actor: User) -> Pharmacy:
+    """Hand a delegated pharmacy over to one manager; the delegation itself is unchanged."""
+    if pharmacy.delegation_mode == DelegationMode.NONE:
+        raise ValidationError("Seule une pharmacie déléguée peut être confiée à un gestionnaire.")
+    return delegation_set(
+        pharmacy=pharmacy,
+        mode=pharmacy.delegation_mode,
+        hours_per_month=pharmacy.delegation_hours_per_month,
+        start=pharmacy.delegation_start,
+        managers=[manager],
+        actor=actor,
+    )
+
+
+@transaction.atomic
 def delegation_rules_save(*, pharmacy: Pharmacy, rules: dict[str, str], actor: User) -> int:
     """Set who works each reason category of a partial delegation, then apply the rules."""
     if not actor.is_backoffice:

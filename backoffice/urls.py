@@ -9,6 +9,11 @@ backoffice_patterns = (
     [
         path("portefeuille/", views.portfolio, name="portfolio"),
         path("supervision/", views.supervision, name="supervision"),
+        path(
+            "supervision/pharmacies/<int:pharmacy_id>/reaffectation/",
+            views.reassign,
+            name="reassign",
+        ),
         path("file/", views.work_queue, name="work_queue"),
         path("file/impayes/", views.work_queue_unpaid, name="work_queue_unpaid"),
         path(

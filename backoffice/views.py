@@ -23,6 +23,7 @@ from backoffice.forms import (
     DelegationForm,
     DelegationRulesForm,
     LetterTemplateForm,
+    ReassignForm,
     ReminderForm,
     TimeEntryForm,
 )
@@ -31,6 +32,7 @@ from backoffice.reminders import reminder_create
 from backoffice.selectors import (
     contact_logs_for,
     delegable_pharmacies,
+    managers,
     organisms_with_candidates,
     portfolio_rows,
     reminder_candidates,
@@ -376,11 +378,30 @@ def supervision(request: HttpRequest) -> TemplateResponse:
             **overview,
             "sort": sort,
             "headers": _sort_headers(sort),
+            "managers": managers(),
             "undelegated": delegable_pharmacies(user=request.user).filter(
                 delegation_mode=DelegationMode.NONE
             ).order_by("name"),
         },
     )
+
+
+@supervisor_view
+@require_http_methods(["POST"])
+def reassign(request: HttpRequest, pharmacy_id: int) -> HttpResponseRedirect:
+    pharmacy = get_object_or_404(visible_pharmacies(request.user), pk=pharmacy_id)
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        services.pharmacy_reassign(
+            pharmacy=pharmacy, manager=form.cleaned_data["manager"], actor=request.user
+        )
+        manager = form.cleaned_data["manager"]
+        messages.success(
+            request, f"{pharmacy.name} est confiée à {manager.get_full_name() or manager.username}."
+        )
+    else:
+        messages.error(request, "Choisissez un gestionnaire.")
+    return redirect("backoffice:supervision")
 
 
 @supervisor_view

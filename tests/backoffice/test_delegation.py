@@ -113,3 +113,19 @@ def test_supervisor_sees_every_managers_load(login, supervisor, manager_a, manag
     assert (loads["manager_c"].pharmacies, loads["manager_c"].rejections_to_handle) == (1, 2)
     assert loads["manager_c"].hours == 2
     assert {row.pharmacy.name for row in response.context["rows"]} == {"Pharmacie A", "Pharmacie B", "Pharmacie C"}
+
+
+def test_supervisor_reassigns_in_one_click(login, supervisor, manager_a, manager_c, pharmacy_a):
+    client = login(supervisor)
+    response = client.post(reverse("backoffice:reassign", args=[pharmacy_a.pk]), {"manager": manager_c.pk})
+    assert response.status_code == 302
+    assert list(ManagerAssignment.objects.filter(pharmacy=pharmacy_a).values_list("manager", flat=True)) == [manager_c.pk]
+    pharmacy_a.refresh_from_db()
+    assert pharmacy_a.delegation_mode == "total"  # the delegation itself is unchanged
+    assert login(manager_a).get(reverse("backoffice:pharmacy", args=[pharmacy_a.pk])).status_code == 404
+
+
+def test_only_supervisors_reassign(login, manager_a, manager_c, pharmacy_a):
+    response = login(manager_a).post(reverse("backoffice:reassign", args=[pharmacy_a.pk]), {"manager": manager_c.pk})
+    assert response.status_code == 404
+    assert ManagerAssignment.objects.filter(pharmacy=pharmacy_a, manager=manager_a).exists()

@@ -102,8 +102,8 @@ def test_supervision_queries_do_not_depend_on_the_number_of_pharmacies(client, d
     _portfolio_of(count)
     client.force_login(UserFactory(kind="supervisor"))
     # session + user (2); portfolio rows (3); managers, assignments, hours per manager,
-    # pharmacies not delegated (4); session save (3).
-    with django_assert_num_queries(12):
+    # pharmacies not delegated, managers of the reassign menus (5); session save (3).
+    with django_assert_num_queries(13):
         response = client.get(reverse("backoffice:supervision"))
     assert len(response.context["rows"]) == count
     assert response.context["loads"][0].pharmacies == count
