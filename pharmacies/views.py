@@ -58,6 +58,9 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
             width=560,
             height=220,
             truncate_label=-1,
+            # 13 month labels do not fit side by side: one in two.
+            x_labels_major_every=2,
+            show_minor_x_labels=False,
         )
     links = {
         "rejections": reverse("rejections:list", args=[pharmacy.pk]),
