@@ -377,7 +377,11 @@ def supervision(request: HttpRequest) -> TemplateResponse:
         {
             **overview,
             "sort": sort,
-            "headers": _sort_headers(sort),
+            # The supervisor compares load, not bank or rate details: fewer columns.
+            "headers": [
+                h for h in _sort_headers(sort)
+                if h["key"] in {"name", "mode", "risk", "rejections", "unpaid", "hours"}
+            ],
             "managers": managers(),
             "undelegated": delegable_pharmacies(user=request.user).filter(
                 delegation_mode=DelegationMode.NONE
