@@ -172,6 +172,13 @@ def test_a_preparateur_filters_opens_and_reinvoices_a_rejection(live_server, bro
     page.wait_for_url(f"**/pharmacies/{pharmacy.pk}/")
     assert _to_handle(page) == before - 1
 
+    page.get_by_role("link", name="Impayés", exact=True).click()
+    page.wait_for_url("**/impayes/")
+    expect(page.locator("#worklist-results tbody tr")).to_have_count(4)
+    page.screenshot(path=SCREENSHOTS / "unpaid.png", full_page=True)
+    page.get_by_role("link", name="Tableau de bord").click()
+    page.wait_for_url(f"**/pharmacies/{pharmacy.pk}/")
+
     # Keyboard: the skip link is the first stop and leads to the content.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"

@@ -284,3 +284,17 @@ def test_assign_from_the_file(login, preparateur_n, titulaire_n, rejection_n):
     rejection_n.refresh_from_db()
     assert rejection_n.assignee == titulaire_n
     assert RejectionEvent.objects.get(rejection=rejection_n).kind == "assign"
+
+
+def test_every_sort_orders_the_list(login, preparateur_n, pharmacy_n):
+    from rejections.worklist import REJECTION_SORTS
+
+    cheap = RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, amount_claimed=5))
+    dear = RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, amount_claimed=500))
+    client = login(preparateur_n)
+    for key in REJECTION_SORTS:
+        assert client.get(list_url(pharmacy_n) + f"?tri={key}", **HTMX).status_code == 200
+    body = client.get(list_url(pharmacy_n) + "?tri=-montant", **HTMX).content.decode()
+    assert body.index(dear.claim.invoice_number) < body.index(cheap.claim.invoice_number)
+    body = client.get(list_url(pharmacy_n) + "?tri=montant", **HTMX).content.decode()
+    assert body.index(cheap.claim.invoice_number) < body.index(dear.claim.invoice_number)

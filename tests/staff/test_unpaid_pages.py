@@ -104,3 +104,16 @@ def test_the_unpaid_query_count_does_not_grow_with_rows(login, preparateur_n, ph
     with django_assert_num_queries(ten):
         response = client.get(unpaid_url(pharmacy_n), **headers)
     assert response.context["totals"]["count"] == 200
+
+
+def test_every_sort_and_the_mine_filter_work(login, preparateur_n, pharmacy_n):
+    from rejections.worklist import UNPAID_SORTS
+
+    mine = unpaid_claim(pharmacy_n)
+    other = unpaid_claim(pharmacy_n)
+    client = login(preparateur_n)
+    client.post(unpaid_url(pharmacy_n), {"action": "remind", "ids": [mine.pk]})
+    body = client.get(unpaid_url(pharmacy_n) + "?moi=1&tri=-montant").content.decode()
+    assert mine.invoice_number in body and other.invoice_number not in body
+    for key in UNPAID_SORTS:
+        assert client.get(unpaid_url(pharmacy_n) + f"?tri={key}", HTTP_HX_REQUEST="true").status_code == 200
