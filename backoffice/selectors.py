@@ -122,6 +122,7 @@ def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> Query
             _per_pharmacy(RejectionEvent.objects.all(), Max("created_at"), DateTimeField()),
             _per_pharmacy(ImportBatch.objects.all(), Max("created_at"), DateTimeField()),
             _per_pharmacy(Reminder.objects.all(), Max("created_at"), DateTimeField()),
+            _per_pharmacy(ContactLog.objects.all(), Max("created_at"), DateTimeField()),
         ),
     )
 

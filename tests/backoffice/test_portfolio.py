@@ -107,3 +107,13 @@ def test_supervision_queries_do_not_depend_on_the_number_of_pharmacies(client, d
         response = client.get(reverse("backoffice:supervision"))
     assert len(response.context["rows"]) == count
     assert response.context["loads"][0].pharmacies == count
+
+
+def test_last_activity_is_the_latest_contact_or_event(manager_a, pharmacy_b):
+    from backoffice.services import contact_log_add
+    from tests.factories import OrganismFactory
+
+    log = contact_log_add(pharmacy=pharmacy_b, organism=OrganismFactory(), channel="phone",
+                          day=TODAY, notes="", actor=manager_a)
+    [row] = [r for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a)) if r.pharmacy == pharmacy_b]
+    assert row.pharmacy.last_activity == log.created_at
