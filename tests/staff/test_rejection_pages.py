@@ -298,3 +298,17 @@ def test_every_sort_orders_the_list(login, preparateur_n, pharmacy_n):
     assert body.index(dear.claim.invoice_number) < body.index(cheap.claim.invoice_number)
     body = client.get(list_url(pharmacy_n) + "?tri=montant", **HTMX).content.decode()
     assert body.index(cheap.claim.invoice_number) < body.index(dear.claim.invoice_number)
+
+
+def test_a_history_restore_gets_the_whole_page(login, preparateur_n, rejection_n):
+    response = login(preparateur_n).get(
+        list_url(rejection_n.pharmacy) + "?q=MARTIN", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_the_partial_pushes_the_canonical_url(login, preparateur_n, rejection_n):
+    response = login(preparateur_n).get(
+        list_url(rejection_n.pharmacy) + "?statut=open&q=MARTIN&payeur=&age=", **HTMX
+    )
+    assert response["HX-Push-Url"] == list_url(rejection_n.pharmacy) + "?q=MARTIN"

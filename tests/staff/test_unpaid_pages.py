@@ -117,3 +117,17 @@ def test_every_sort_and_the_mine_filter_work(login, preparateur_n, pharmacy_n):
     assert mine.invoice_number in body and other.invoice_number not in body
     for key in UNPAID_SORTS:
         assert client.get(unpaid_url(pharmacy_n) + f"?tri={key}", HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_the_backoffice_marks_requested_reminders_sent(login, preparateur_n, manager_a, pharmacy_n):
+    from rejections.services import unpaid_reminders_mark_sent, unpaid_reminders_request
+
+    claims = [unpaid_claim(pharmacy_n) for _ in range(2)]
+    from claims.models import Claim
+
+    assert unpaid_reminders_request(claims=Claim.objects.filter(pk__in=[c.pk for c in claims]), actor=preparateur_n) == 2
+    sent = unpaid_reminders_mark_sent(follow_ups=UnpaidFollowUp.objects.filter(pharmacy=pharmacy_n), actor=manager_a)
+    assert sent == 2
+    assert set(UnpaidFollowUp.objects.values_list("status", flat=True)) == {"sent"}
+    # Once sent, a new reminder may be asked for the same claim.
+    assert unpaid_reminders_request(claims=Claim.objects.filter(pk=claims[0].pk), actor=preparateur_n) == 1
