@@ -39,6 +39,7 @@ def report_context(stats: MonthStatistics) -> dict:
             labels=[month_label(t.month.year, t.month.month) for t in stats.trend],
             rates=[t.rate for t in stats.trend],
             truncate_label=-1,  # "sept. 26" whole, not "sept.…"
+            include_x_axis=True,  # the axis from 0 %: a flat rate must look flat
         ),
     }
 

@@ -104,6 +104,7 @@ AGE_BUCKETS = (("0–30 jours", 0, 30), ("31–60 jours", 31, 60), ("61–90 jou
 # An operator with fewer claims than this in the month is not singled out as
 # "needing help": two rejections out of five claims say little.
 MIN_OPERATOR_CLAIMS = 10
+MAIN_PAYERS = 12
 
 
 class PercentileCont(Aggregate):
@@ -243,6 +244,17 @@ class MonthStatistics:
     @property
     def top_reasons(self) -> list[ReasonFigure]:
         return self.reasons[:3]
+
+    @property
+    def main_payers(self) -> list[PayerFigure]:
+        """The payers a printed page can hold; the HTML page and Excel list them all."""
+        return self.payers[:MAIN_PAYERS]
+
+    @property
+    def other_payers(self) -> AgeBucket | None:
+        """The payers beyond main_payers, summed (count of payers, claims)."""
+        rest = self.payers[MAIN_PAYERS:]
+        return AgeBucket(f"{len(rest)} autres organismes", sum(p.claims for p in rest), ZERO) if rest else None
 
     @property
     def operator_needing_help(self) -> OperatorFigure | None:
