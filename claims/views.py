@@ -10,7 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from claims import tasks
 from claims.forms import ImportUploadForm
-from claims.imports.selectors import import_batch_get, import_batch_summary, import_history
+from claims.imports.selectors import (
+    import_batch_get,
+    import_batch_summary,
+    import_format_label,
+    import_history,
+)
 from claims.imports.services import (
     ImportRefused,
     import_batch_cancel,
@@ -60,6 +65,7 @@ def batch(request: HttpRequest, pharmacy: Pharmacy, batch_id: int) -> HttpRespon
         "pharmacy": pharmacy,
         "batch": batch,
         "summary": import_batch_summary(batch=batch),
+        "format_label": import_format_label(batch=batch),
         "open": batch.status in (ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEW),
     }
     template = "claims/batch.html#status" if request.htmx else "claims/batch.html"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import QuerySet
-
 from claims.models import ImportBatch
 from pharmacies.access import get_visible_or_404
 from pharmacies.models import Pharmacy, User
@@ -47,12 +45,25 @@ LABELS = {
 }
 
 
-def import_history(*, pharmacy: Pharmacy, limit: int = 100) -> QuerySet[ImportBatch]:
-    return (
+FORMAT_LABELS = {
+    "claims_csv": "CSV", "returns_csv": "CSV", "cfonb": "CFONB 120", "camt053": "CAMT.053",
+    "ofx": "OFX", "bank_csv": "CSV",
+}
+
+
+def import_history(*, pharmacy: Pharmacy, limit: int = 100) -> list[ImportBatch]:
+    batches = list(
         ImportBatch.objects.filter(pharmacy=pharmacy)
         .select_related("created_by")
         .order_by("-created_at")[:limit]
     )
+    for batch in batches:
+        batch.format_label = import_format_label(batch=batch)
+    return batches
+
+
+def import_format_label(*, batch: ImportBatch) -> str:
+    return FORMAT_LABELS.get(batch.file_format, batch.file_format)
 
 
 def import_batch_get(*, user: User, pharmacy: Pharmacy, batch_id: int) -> ImportBatch:
