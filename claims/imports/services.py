@@ -60,7 +60,8 @@ def import_size_check(*, size: int, max_bytes: int | None = None) -> None:
 
 def earlier_import_message(batch: ImportBatch) -> str:
     when = timezone.localtime(batch.committed_at or batch.created_at)
-    who = batch.created_by.get_full_name() or batch.created_by.username if batch.created_by else "un script"
+    user = batch.created_by
+    who = (user.get_full_name() or user.username) if user else "un script"
     return (
         f"Ce fichier a déjà été importé le {when:%d/%m/%Y à %H:%M} "
         f"(« {batch.file_name} », par {who}) : il n'est pas importé une seconde fois."
@@ -195,20 +196,19 @@ def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
     except FileNotFoundError:
         result = ImportResult()
         result.add_problems([Problem(None, None, "Le fichier n'est plus disponible : déposez-le à nouveau.")])
-    except IntegrityError:
+    except DatabaseError as error:
         # The unique constraint on (pharmacy, sha256) of committed files: a twin upload won.
         earlier = ImportBatch.objects.filter(
             pharmacy=batch.pharmacy, sha256=batch.sha256, status=ImportBatch.Status.COMMITTED
         ).select_related("created_by").first()
         result = ImportResult()
-        result.add_problems([Problem(None, None, earlier_import_message(earlier) if earlier else
-                                     "Ce fichier a déjà été importé.")])
-    except DatabaseError:
-        # Whatever the database refused, the transaction is rolled back: say so, never a 500.
-        logger.exception("import %s: database error", batch.pk)
-        result = ImportResult()
-        result.add_problems([Problem(None, None, "La base de données a refusé ce fichier : rien n'a "
-                                     "été enregistré. Signalez-le au support avec le nom du fichier.")])
+        if isinstance(error, IntegrityError) and earlier is not None:
+            result.add_problems([Problem(None, None, earlier_import_message(earlier))])
+        else:
+            # Whatever else the database refused, the transaction is rolled back: say so, never a 500.
+            logger.exception("import %s: database error", batch.pk)
+            result.add_problems([Problem(None, None, "La base de données a refusé ce fichier : rien "
+                                         "n'a été enregistré. Signalez-le au support avec le nom du fichier.")])
     finally:
         progress.close()
     return result

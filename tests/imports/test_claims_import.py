@@ -204,3 +204,25 @@ def test_claims_tenancy_the_same_invoice_in_two_pharmacies_is_two_claims(pharmac
     run_import(pharmacy_a, write(tmp_path, "a.csv", claims_text(pharmacy_a.finess, 1)))
     run_import(pharmacy_b, write(tmp_path, "b.csv", claims_text(pharmacy_b.finess, 1)))
     assert Claim.objects.filter(invoice_number="100000001").count() == 2
+
+
+def test_a_twin_upload_committed_first_makes_the_other_fail_naming_it(pharmacy_a, titulaire_a, tmp_path):
+    from claims.imports.services import import_batch_analyse, import_batch_commit, import_batch_create
+    from claims.imports.storage import file_fingerprint
+
+    path = write(tmp_path, "f.csv", claims_text(pharmacy_a.finess, 2))
+    sha, size = file_fingerprint(open(path, "rb"))
+    first, second = (
+        import_batch_analyse(
+            batch=import_batch_create(pharmacy=pharmacy_a, path=path, file_name=name, sha256=sha,
+                                      size=size, user=titulaire_a),
+            path=path,
+        )
+        for name in ("premier.csv", "second.csv")
+    )
+    assert import_batch_commit(batch=first, path=path).status == ImportBatch.Status.COMMITTED
+    before = snapshot()
+    second = import_batch_commit(batch=second, path=path)
+    assert second.status == ImportBatch.Status.FAILED
+    assert "premier.csv" in second.errors[0]["message"]
+    assert snapshot() == before
