@@ -114,11 +114,12 @@ def _claims_recompute(cursor, *, pharmacy_id: int, claim_ids: list[int]) -> int:
                    max(r.return_date) AS last_return,
                    max(r.return_date) FILTER (WHERE r.status = 'INDU') AS recovered_on,
                    (array_agg(r.status ORDER BY r.return_date DESC, r.id DESC))[1] AS last_status
-            FROM claims_claim c
+            FROM unnest(%(ids)s::bigint[]) t (id)
+            JOIN claims_claim c ON c.id = t.id
             JOIN claims_returnline r
               ON r.pharmacy_id = c.pharmacy_id AND r.invoice_number = c.invoice_number
              AND r.payer_kind = c.payer_kind AND r.organism_id = c.organism_id
-            WHERE c.pharmacy_id = %(p)s AND c.id = ANY(%(ids)s)
+            WHERE c.pharmacy_id = %(p)s
             GROUP BY c.id
         ), computed AS (
             SELECT agg.*,

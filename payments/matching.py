@@ -42,7 +42,11 @@ class MatchingResult:
 
 
 def slips_match(*, pharmacy_id: int) -> MatchingResult:
-    """Link the unambiguous slip/bank-line pairs of one pharmacy, propose the rest."""
+    """Link the unambiguous slip/bank-line pairs of one pharmacy, propose the rest.
+
+    Every join is on equality (amount, organism, ids), so the work grows linearly
+    with the number of unmatched rows; arrays are unnested before joining.
+    """
     result = MatchingResult()
     params = {
         "p": pharmacy_id, "before": DAYS_BEFORE, "after": DAYS_AFTER, "span": GROUP_SPAN_DAYS,
@@ -51,7 +55,8 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
         cursor.execute(
             f"""
             -- Inside an outer transaction (tests, a caller's atomic) ON COMMIT has not fired.
-            DROP TABLE IF EXISTS match_line, match_slip, match_cand, match_auto;
+            DROP TABLE IF EXISTS match_line, match_slip, match_cand, match_cand_slip,
+                                 match_auto;
             CREATE TEMP TABLE match_line ON COMMIT DROP AS
             SELECT bl.id, bl.amount, bl.booking_date,
                    ' ' || {_NORMALIZE.format("bl.label || ' ' || coalesce(bl.details::text, '')")}
@@ -67,66 +72,96 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
                    right(regexp_replace(o.code, '[^0-9]', '', 'g'), 9) AS payer_code
             FROM payments_paymentslip s JOIN claims_organism o ON o.id = s.organism_id
             WHERE s.pharmacy_id = %(p)s AND s.status = 'unmatched';
-
-            -- Does the credit name one of the payers we wait for? Then it cannot pay another.
-            ALTER TABLE match_line ADD COLUMN names_payer boolean;
-            UPDATE match_line l SET names_payer = EXISTS (
-                SELECT 1 FROM (SELECT DISTINCT payer_name, payer_code FROM match_slip) o
-                WHERE position(o.payer_name IN l.text) > 0
-                   OR (length(o.payer_code) >= 9 AND position(o.payer_code IN l.text) > 0));
+            -- Temporary tables have no statistics until analysed: without them the
+            -- planner picks nested loops.
+            ANALYZE match_line;
+            ANALYZE match_slip;
 
             CREATE TEMP TABLE match_cand (
-                bank_line_id bigint, slip_ids bigint[], amount numeric(12, 2),
+                id serial, bank_line_id bigint, slip_ids bigint[], amount numeric(12, 2),
                 payer_named boolean, reference_found boolean, date_gap int
             ) ON COMMIT DROP;
 
             INSERT INTO match_cand
-            SELECT bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap FROM (
-                SELECT l.id, ARRAY[s.id], s.total,
-                       position(s.payer_name IN l.text) > 0
-                         OR (length(s.payer_code) >= 9 AND position(s.payer_code IN l.text) > 0)
-                         AS payer_named,
-                       length(s.reference) >= 4 AND position(s.reference IN l.text) > 0,
-                       l.booking_date - s.payment_date, l.names_payer
-                FROM match_line l
-                JOIN match_slip s
-                  ON s.total = l.amount
-                 AND l.booking_date - s.payment_date BETWEEN -%(before)s AND %(after)s
-            ) single (bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap,
-                      names_payer)
-            -- (a credit naming another payer is no candidate)
-            WHERE payer_named OR reference_found OR NOT names_payer;
+                (bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap)
+            SELECT l.id, ARRAY[s.id], s.total,
+                   position(s.payer_name IN l.text) > 0
+                     OR (length(s.payer_code) >= 9 AND position(s.payer_code IN l.text) > 0),
+                   length(s.reference) >= 4 AND position(s.reference IN l.text) > 0,
+                   l.booking_date - s.payment_date
+            FROM match_line l
+            JOIN match_slip s ON s.total = l.amount
+            WHERE l.booking_date - s.payment_date BETWEEN -%(before)s AND %(after)s;
 
-            -- Several slips of one payer in one transfer: runs of consecutive days.
+            -- Several slips of one payer in one transfer: the slips of a run of up to
+            -- five consecutive payment days (running sums, so no quadratic join).
             WITH days AS (
-                SELECT organism_id, payment_date, min(payer_name) AS payer_name,
-                       min(payer_code) AS payer_code
+                SELECT organism_id, payment_date, sum(total) AS total, count(*) AS n,
+                       min(payer_name) AS payer_name, min(payer_code) AS payer_code
                 FROM match_slip GROUP BY organism_id, payment_date
+            ), cum AS (
+                SELECT days.*, sum(total) OVER w AS cum_total, sum(n) OVER w AS cum_n,
+                       row_number() OVER w AS rn
+                FROM days WINDOW w AS (PARTITION BY organism_id ORDER BY payment_date)
             ), groups AS (
-                SELECT a.organism_id, a.payer_name, a.payer_code, b.payment_date AS last_day,
-                       array_agg(s.id ORDER BY s.id) AS slip_ids, sum(s.total) AS total
-                FROM days a
-                JOIN days b ON b.organism_id = a.organism_id
-                 AND b.payment_date BETWEEN a.payment_date AND a.payment_date + %(span)s
-                JOIN match_slip s ON s.organism_id = a.organism_id
-                 AND s.payment_date BETWEEN a.payment_date AND b.payment_date
-                GROUP BY a.organism_id, a.payer_name, a.payer_code,
-                         a.payment_date, b.payment_date
-                HAVING count(*) >= 2
+                SELECT a.organism_id, a.payer_name, a.payer_code,
+                       a.payment_date AS first_day, b.payment_date AS last_day,
+                       b.cum_total - a.cum_total + a.total AS total
+                FROM cum a
+                CROSS JOIN generate_series(0, 4) k
+                JOIN cum b ON b.organism_id = a.organism_id AND b.rn = a.rn + k
+                WHERE b.payment_date <= a.payment_date + %(span)s
+                  AND b.cum_n - a.cum_n + a.n >= 2
+            ), hits AS (
+                SELECT l.id AS bank_line_id, l.booking_date - g.last_day AS date_gap, g.*
+                FROM groups g JOIN match_line l ON l.amount = g.total
+                WHERE l.booking_date - g.last_day BETWEEN -%(before)s AND %(after)s
+                  AND (position(g.payer_name IN l.text) > 0
+                       OR (length(g.payer_code) >= 9 AND position(g.payer_code IN l.text) > 0))
             )
             INSERT INTO match_cand
-            SELECT l.id, g.slip_ids, g.total, true, false, l.booking_date - g.last_day
-            FROM groups g
-            JOIN match_line l ON l.amount = g.total
-             AND l.booking_date - g.last_day BETWEEN -%(before)s AND %(after)s
-             AND (position(g.payer_name IN l.text) > 0
-                  OR (length(g.payer_code) >= 9 AND position(g.payer_code IN l.text) > 0));
+                (bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap)
+            SELECT h.bank_line_id,
+                   (SELECT array_agg(s.id ORDER BY s.id) FROM match_slip s
+                    WHERE s.organism_id = h.organism_id
+                      AND s.payment_date BETWEEN h.first_day AND h.last_day),
+                   h.total, true, false, h.date_gap
+            FROM hits h;
+
+            -- A weak candidate (neither payer named nor reference found) whose credit
+            -- names another of the payers we wait for is no candidate.
+            DELETE FROM match_cand c
+            USING match_line l
+            WHERE l.id = c.bank_line_id AND NOT c.payer_named AND NOT c.reference_found
+              AND EXISTS (
+                SELECT 1 FROM (SELECT DISTINCT payer_name, payer_code FROM match_slip) o
+                WHERE position(o.payer_name IN l.text) > 0
+                   OR (length(o.payer_code) >= 9 AND position(o.payer_code IN l.text) > 0));
 
             -- What a person unlinked or dismissed is never offered again.
+            CREATE TEMP TABLE match_cand_slip ON COMMIT DROP AS
+            SELECT c.id AS cand_id, c.bank_line_id, x.slip_id
+            FROM match_cand c, unnest(c.slip_ids) x (slip_id);
+            ANALYZE match_cand;
+            ANALYZE match_cand_slip;
+
+            DELETE FROM match_cand c WHERE c.id IN (
+                SELECT cs.cand_id FROM match_cand_slip cs
+                JOIN payments_manualdecision d
+                  ON d.pharmacy_id = %(p)s AND d.bank_line_id = cs.bank_line_id
+                 AND d.slip_id = cs.slip_id);
+
+            -- Evidence decides between candidates: a weak one is dropped when its credit
+            -- or one of its slips has a strong one.
+            WITH strong AS (SELECT id, bank_line_id FROM match_cand
+                            WHERE payer_named OR reference_found)
             DELETE FROM match_cand c
-            USING payments_manualdecision d
-            WHERE d.pharmacy_id = %(p)s AND d.bank_line_id = c.bank_line_id
-              AND d.slip_id = ANY(c.slip_ids);
+            WHERE NOT (c.payer_named OR c.reference_found)
+              AND (c.bank_line_id IN (SELECT bank_line_id FROM strong)
+                   OR c.id IN (SELECT cs.cand_id FROM match_cand_slip cs
+                               JOIN match_cand_slip ss ON ss.slip_id = cs.slip_id
+                               WHERE ss.cand_id IN (SELECT id FROM strong)));
+            DELETE FROM match_cand_slip WHERE cand_id NOT IN (SELECT id FROM match_cand);
             """,
             params,
         )
@@ -134,39 +169,23 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
         result.candidates = cursor.fetchone()[0]
         cursor.execute(
             """
-            -- Evidence decides between candidates: a weak one (neither payer named nor
-            -- reference found) is dropped when its credit or a slip has a strong one.
-            WITH strong_slips AS (
-                SELECT DISTINCT unnest(slip_ids) AS slip_id FROM match_cand
-                WHERE payer_named OR reference_found
-            ), strong_lines AS (
-                SELECT DISTINCT bank_line_id FROM match_cand WHERE payer_named OR reference_found
-            )
-            DELETE FROM match_cand c
-            WHERE NOT (c.payer_named OR c.reference_found)
-              AND (c.bank_line_id IN (SELECT bank_line_id FROM strong_lines)
-                   OR EXISTS (SELECT 1 FROM strong_slips ss WHERE ss.slip_id = ANY(c.slip_ids)));
-
             -- Exactly one candidate for the credit, and for each of its slips.
             CREATE TEMP TABLE match_auto ON COMMIT DROP AS
-            WITH slip_counts AS (
-                SELECT slip_id, count(*) AS n
-                FROM (SELECT unnest(slip_ids) AS slip_id FROM match_cand) x GROUP BY slip_id
-            ), line_counts AS (
-                SELECT bank_line_id, count(*) AS n FROM match_cand GROUP BY bank_line_id
-            )
-            SELECT c.bank_line_id, c.slip_ids
+            SELECT c.id, c.bank_line_id, c.slip_ids
             FROM match_cand c
-            JOIN line_counts lc ON lc.bank_line_id = c.bank_line_id AND lc.n = 1
-            WHERE NOT EXISTS (
-                SELECT 1 FROM slip_counts sc
-                WHERE sc.slip_id = ANY(c.slip_ids) AND sc.n > 1);
+            WHERE c.bank_line_id IN (SELECT bank_line_id FROM match_cand
+                                     GROUP BY bank_line_id HAVING count(*) = 1)
+              AND c.id NOT IN (
+                SELECT cs.cand_id FROM match_cand_slip cs
+                WHERE cs.slip_id IN (SELECT slip_id FROM match_cand_slip
+                                     GROUP BY slip_id HAVING count(*) > 1));
 
             INSERT INTO payments_reconciliation
                 (pharmacy_id, slip_id, bank_line_id, amount, source, created_at)
             SELECT %(p)s, s.id, a.bank_line_id, s.total, 'auto', now()
             FROM match_auto a
-            JOIN payments_paymentslip s ON s.id = ANY(a.slip_ids)
+            JOIN match_cand_slip cs ON cs.cand_id = a.id
+            JOIN payments_paymentslip s ON s.id = cs.slip_id
             ON CONFLICT (pharmacy_id, slip_id, bank_line_id) DO NOTHING;
             """,
             params,
@@ -175,20 +194,29 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
         result.auto_linked = cursor.fetchone()[0]
         cursor.execute(
             """
-            SELECT coalesce(array_agg(DISTINCT bank_line_id), '{}'),
-                   coalesce((SELECT array_agg(DISTINCT x) FROM match_auto, unnest(slip_ids) x), '{}')
-            FROM match_auto
-            """
+            -- An automatic link settles its slips and its credit in full (they were
+            -- unmatched and the amounts are equal): no need to re-add the links.
+            UPDATE payments_paymentslip s
+            SET matched_amount = s.total, status = 'matched'
+            FROM match_cand_slip cs JOIN match_auto a ON a.id = cs.cand_id
+            WHERE s.id = cs.slip_id AND s.pharmacy_id = %(p)s AND s.status = 'unmatched';
+
+            UPDATE payments_bankline b
+            SET matched_amount = b.amount, status = 'matched'
+            FROM match_auto a
+            WHERE b.id = a.bank_line_id AND b.pharmacy_id = %(p)s AND b.status = 'unmatched';
+            """,
+            params,
         )
-        line_ids, slip_ids = cursor.fetchone()
-        reconciliation_totals_refresh(cursor, pharmacy_id=pharmacy_id,
-                                      slip_ids=slip_ids, bank_line_ids=line_ids)
         cursor.execute(
             """
             -- Candidates touching what was just linked are moot.
             DELETE FROM match_cand c
-            USING match_auto a
-            WHERE c.bank_line_id = a.bank_line_id OR c.slip_ids && a.slip_ids;
+            WHERE c.bank_line_id IN (SELECT bank_line_id FROM match_auto)
+               OR c.id IN (SELECT cs.cand_id FROM match_cand_slip cs
+                           WHERE cs.slip_id IN (
+                               SELECT slip_id FROM match_cand_slip
+                               WHERE cand_id IN (SELECT id FROM match_auto)));
 
             INSERT INTO payments_matchproposal
                 (pharmacy_id, bank_line_id, slip_ids, amount, same_amount, payer_named,
@@ -234,10 +262,11 @@ def reconciliation_totals_refresh(
             status = CASE WHEN x.matched = 0 THEN 'unmatched'
                           WHEN x.matched >= s.total THEN 'matched' ELSE 'partial' END
         FROM (SELECT s2.id, coalesce(sum(r.amount), 0) AS matched
-              FROM payments_paymentslip s2
+              FROM unnest(%(slips)s::bigint[]) t (id)
+              JOIN payments_paymentslip s2 ON s2.id = t.id
               LEFT JOIN payments_reconciliation r
                 ON r.pharmacy_id = s2.pharmacy_id AND r.slip_id = s2.id
-              WHERE s2.pharmacy_id = %(p)s AND s2.id = ANY(%(slips)s)
+              WHERE s2.pharmacy_id = %(p)s
               GROUP BY s2.id) x
         WHERE s.id = x.id;
 
@@ -247,10 +276,11 @@ def reconciliation_totals_refresh(
                           WHEN x.matched = 0 THEN 'unmatched'
                           WHEN x.matched >= b.amount THEN 'matched' ELSE 'partial' END
         FROM (SELECT b2.id, coalesce(sum(r.amount), 0) AS matched
-              FROM payments_bankline b2
+              FROM unnest(%(lines)s::bigint[]) t (id)
+              JOIN payments_bankline b2 ON b2.id = t.id
               LEFT JOIN payments_reconciliation r
                 ON r.pharmacy_id = b2.pharmacy_id AND r.bank_line_id = b2.id
-              WHERE b2.pharmacy_id = %(p)s AND b2.id = ANY(%(lines)s)
+              WHERE b2.pharmacy_id = %(p)s
               GROUP BY b2.id) x
         WHERE b.id = x.id;
         """,
