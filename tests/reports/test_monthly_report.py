@@ -106,3 +106,26 @@ def test_the_command_regenerates_one_pharmacy_on_demand(dataset):
     assert len(mail.outbox) == 2  # on demand: re-rendered and re-sent
     call_command("monthly_reports", "--month", "2026-10", "--no-resend")
     assert len(mail.outbox) == 2
+
+
+def test_a_month_without_claims_still_gives_a_readable_report(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pharmacy = PharmacyFactory(name="Pharmacie Nouvelle")
+    StaffMemberFactory(pharmacy=pharmacy, role=StaffRole.TITULAIRE, user__email="nouvelle@pharma.test")
+
+    report = report_produce(pharmacy_id=pharmacy.pk, month=OCTOBER)
+
+    text = " ".join(" ".join(pdf_pages(report.pdf.path)).split())
+    assert "Aucun rejet ce mois-ci" in text
+    assert len(mail.outbox) == 1
+
+
+def test_without_a_titulaire_email_the_report_is_stored_but_not_sent(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pharmacy = PharmacyFactory()
+    StaffMemberFactory(pharmacy=pharmacy, role=StaffRole.PREPARATEUR, user__email="prep@pharma.test")
+
+    report = report_produce(pharmacy_id=pharmacy.pk, month=OCTOBER)
+
+    assert report.pdf and report.sent_at is None and report.recipients == ""
+    assert mail.outbox == []
