@@ -6,7 +6,6 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from reports.models import MonthlyReport
 from reports.services import report_produce
 from tests.factories import BankLineFactory, PaymentSlipFactory
 from tests.reports.dataset import build_month
