@@ -6,7 +6,6 @@ Also writes the screenshots of docs/pages.md into docs/screenshots/.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -188,4 +187,3 @@ def test_a_preparateur_filters_opens_and_reinvoices_a_rejection(live_server, bro
     tablet.screenshot(path=SCREENSHOTS / "dashboard-tablet.png", full_page=True)
     # Nothing wider than the tablet screen but the scrollable tables.
     assert tablet.evaluate("document.documentElement.scrollWidth") <= 768
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
