@@ -1,7 +1,8 @@
 """The import pipeline: upload → preview → confirm → commit in one transaction.
 
 - `services`: the batch life cycle (`import_batch_create`, `import_batch_analyse`,
-  `import_batch_commit`, `import_batch_cancel`), one entry point per step;
+  `import_batch_confirm`, `import_batch_commit`, `import_batch_cancel`), and
+  `import_file_run` for a file on disk (command, demo, bench);
 - `selectors`: the history of a pharmacy's imports;
 - `claims_sql`, `returns_sql`: the set-based writers of claims and returns
   (COPY into a TEMP staging table, then `INSERT … ON CONFLICT … DO UPDATE …
@@ -10,7 +11,9 @@
   in a Python list);
 - `organisms`: payers unknown to the table, created from the file;
 - `progress`: the progress bar, written on its own connection;
-- `storage`: where an uploaded file waits between preview and confirmation.
+- `storage`: where an uploaded file waits between preview and confirmation;
+- `formats`: which importer a file goes to (the parsers' `detect_format`);
+- `result`: `ImportResult`, the counts, problems and notes of one run.
 
 Bank statements are written by `payments.statement_import`. Parsers
 (`claims.parsers`, `payments.parsers`) are pure; everything here is the
