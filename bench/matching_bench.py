@@ -274,7 +274,7 @@ def main() -> None:
     parser.add_argument("--naive-claims", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
-    naive = None
+    naive = None if args.naive_claims else (0, 0, float("nan"))  # 0: no naive sample
     for total in args.claims:
         reset()
         pharmacies = max(1, round(total / CLAIMS_PER_PHARMACY))
@@ -303,9 +303,10 @@ def main() -> None:
                                       f"pharmacy_id <> {naive_id} AND claim_id IS NULL"),
             "naive_claims": naive_claims,
             "naive_returns": naive_returns, "naive_s": round(naive_seconds, 2),
-            "naive_returns_per_s": round(naive_returns / naive_seconds),
+            "naive_returns_per_s": round(naive_returns / naive_seconds) if naive_returns else None,
         }
-        result["ratio"] = round(result["returns_per_s"] / result["naive_returns_per_s"], 1)
+        if result["naive_returns_per_s"]:
+            result["ratio"] = round(result["returns_per_s"] / result["naive_returns_per_s"], 1)
         print(json.dumps(result), flush=True)
 
 
