@@ -30,6 +30,7 @@ from tests.factories import PharmacyFactory
 
 REDIS_URL = os.environ.get("MATCHING_TEST_REDIS", "redis://127.0.0.1:6379/7")
 ROOT = Path(__file__).resolve().parents[2]
+VISIBILITY_TIMEOUT = 4
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,7 @@ class Worker:
     def __init__(self, tmp_path: Path, name: str, pause: float = 0):
         self.log = tmp_path / f"{name}.log"
         env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": _database_url(),
-               "CELERY_VISIBILITY_TIMEOUT": "4", "NIGHTLY_STEP_PAUSE_SECONDS": str(pause),
+               "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "NIGHTLY_STEP_PAUSE_SECONDS": str(pause),
                "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "-l", "info",
@@ -176,6 +177,9 @@ def test_a_killed_worker_redelivers_and_finishes_like_a_clean_run(broker, worker
     assert JobRun.objects.get(pharmacy=killed).state == "running"
     assert not Reconciliation.objects.filter(pharmacy=killed).exists()
     first.kill()
+    # A new worker restores, when it starts, the unacked messages older than the
+    # visibility timeout (4 s here): start it once the lost task is that old.
+    time.sleep(VISIBILITY_TIMEOUT + 1)
 
     second = workers("second")
     wait_until(lambda: _done(killed), timeout=90, what="the redelivered run")
