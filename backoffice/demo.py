@@ -32,6 +32,15 @@ class DemoLogin:
     where: str
 
 
+def _demo_second_factor(user: User) -> None:
+    """Backoffice logins need a second factor: the demo gives them an authenticator
+    device whose current code `manage.py demo_2fa_code USERNAME` prints."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Démo", confirmed=True)
+
+
 def _user(username: str, *, kind: str, first_name: str, last_name: str, email: str, **extra) -> User:
     user, _ = User.objects.get_or_create(
         username=username,
@@ -103,11 +112,13 @@ def demo_people_create(*, pharmacies_file: Path) -> list[DemoLogin]:
                 pharmacy=pharmacy, manager=managers[min(position // 2, 1)]
             )
     for manager in managers:
+        _demo_second_factor(manager)
         names = ", ".join(
             manager.assignments.order_by("pharmacy__name").values_list("pharmacy__name", flat=True)
         )
         logins.append(DemoLogin(manager.username, "Gestionnaire Backoffice", names or "—"))
-    _user("superviseur", kind=User.Kind.SUPERVISOR, first_name="Claire", last_name="Rousseau",
-          email="superviseur@backoffice.example", is_staff=True, is_superuser=True)
+    supervisor = _user("superviseur", kind=User.Kind.SUPERVISOR, first_name="Claire", last_name="Rousseau",
+                       email="superviseur@backoffice.example", is_staff=True, is_superuser=True)
+    _demo_second_factor(supervisor)
     logins.append(DemoLogin("superviseur", "Superviseur Backoffice", "toutes les pharmacies déléguées, administration"))
     return logins

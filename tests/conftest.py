@@ -16,6 +16,7 @@ import shutil
 import pytest
 
 from pharmacies.models import DelegationMode, StaffRole, User
+from tests.sessions import two_factor_pass
 from tests.factories import (
     TEST_PASSWORD,
     ManagerAssignmentFactory,
@@ -88,25 +89,6 @@ def login(client):
         return client
 
     return _login
-
-
-def two_factor_pass(client, user):
-    """Mark the client's session as having passed the second factor, as the
-    verification page does, for a user who must use one (Backoffice, or staff
-    who turned it on). The 2FA flow itself is tested in tests/security."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from pharmacies.two_factor import two_factor_required
-
-    if not two_factor_required(user):
-        return
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="test", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from backoffice.models import LetterTemplate, ManagerAssignment, TimeEntry
 from claims.models import ClaimStatus, PayerKind
 from pharmacies.models import DelegationMode, User
 from rejections.models import HandledBy
+from tests.sessions import log_in_through_the_browser
 from tests.factories import (
     TEST_PASSWORD,
     BankLineFactory,
@@ -40,8 +41,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+def browser(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -98,10 +99,7 @@ def _portfolio():
 
 
 def _login(page, url, user):
-    page.goto(f"{url}/comptes/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    log_in_through_the_browser(page, url, user)
 
 
 def test_a_manager_sends_a_reminder_letter_for_three_unpaid_claims(live_server, browser, tmp_path):
@@ -120,6 +118,7 @@ def test_a_manager_sends_a_reminder_letter_for_three_unpaid_claims(live_server, 
     page.get_by_role("link", name=pharmacy.name).click()
     page.wait_for_url(f"**/backoffice/pharmacies/{pharmacy.pk}/")
     page.get_by_role("link", name="Relances", exact=True).click()
+    page.wait_for_url(f"**/backoffice/pharmacies/{pharmacy.pk}/relances/")
     page.select_option("select[name=organisme]", str(mutuelle.pk))
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url(f"**organisme={mutuelle.pk}")

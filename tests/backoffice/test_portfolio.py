@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+
+from tests.sessions import two_factor_pass
 from django.urls import reverse
 
 from backoffice.models import ManagerAssignment, TimeEntry
@@ -88,10 +90,11 @@ def test_htmx_sort_returns_the_table_only(login, manager_a):
 def test_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert_num_queries, count):
     manager = _portfolio_of(count)
     client.force_login(manager)
+    two_factor_pass(client, manager)
     # session + user (2); pharmacies with every figure as subqueries (1); monthly
     # rejection rates (2: rows + pharmacy ids); session saved on every request for the
-    # idle timeout (3: savepoint, update, release).
-    with django_assert_num_queries(8):
+    # idle timeout (3: savepoint, update, release); the verified second-factor device (1).
+    with django_assert_num_queries(9):
         response = client.get(reverse("backoffice:portfolio"))
     assert len(response.context["rows"]) == count
     assert all(row.pharmacy.money_at_risk == Decimal("60.00") for row in response.context["rows"])
@@ -100,10 +103,13 @@ def test_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert
 @pytest.mark.parametrize("count", [5, 50])
 def test_supervision_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert_num_queries, count):
     _portfolio_of(count)
-    client.force_login(UserFactory(kind="supervisor"))
+    supervisor = UserFactory(kind="supervisor")
+    client.force_login(supervisor)
+    two_factor_pass(client, supervisor)
     # session + user (2); portfolio rows (3); managers, assignments, hours per manager,
-    # pharmacies not delegated, managers of the reassign menus (5); session save (3).
-    with django_assert_num_queries(13):
+    # pharmacies not delegated, managers of the reassign menus (5); session save (3);
+    # the verified second-factor device (1).
+    with django_assert_num_queries(14):
         response = client.get(reverse("backoffice:supervision"))
     assert len(response.context["rows"]) == count
     assert response.context["loads"][0].pharmacies == count

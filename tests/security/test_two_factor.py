@@ -2,25 +2,11 @@
 
 import pytest
 from django.urls import reverse
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import TEST_PASSWORD
 
-ENFORCED = [
-    "django_otp.middleware.OTPMiddleware",
-    "pharmacies.two_factor.RequireTwoFactorMiddleware",
-]
-
-
-@pytest.fixture(autouse=True)
-def enforce_two_factor(settings):
-    if "pharmacies.two_factor.RequireTwoFactorMiddleware" not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, ENFORCED[1]]
-
-
-def current_code(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):06d}"
+from tests.sessions import current_code
 
 
 def password_login(client, user):

@@ -21,3 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Comptes de démonstration (mot de passe commun : %s)" % DEMO_PASSWORD))
         for login in logins:
             self.stdout.write(f"  {login.username:<16} {login.role:<26} {login.where}")
+        self.stdout.write(
+            "Les comptes Backoffice demandent un code à 6 chiffres (double authentification) : "
+            "python manage.py demo_2fa_code gestionnaire1"
+        )
