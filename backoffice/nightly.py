@@ -1,4 +1,5 @@
-"""The nightly job of one pharmacy: returns → claims, slips → bank lines, silent unpaid.
+"""The nightly job of one pharmacy: returns → claims (and who handles the new
+rejections), slips → bank lines, silent unpaid.
 
 Safe under `acks_late` redelivery and double scheduling:
 - the run row is unique per (pharmacy, "nightly", day) and claimed with a
@@ -22,6 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from backoffice.models import JobRun
+from backoffice.services import delegation_rules_apply
 from claims.returns import returns_apply
 from claims.unpaid import unpaid_flag
 from payments.matching import slips_match
@@ -77,6 +79,8 @@ def nightly_run(*, pharmacy_id: int, day: dt.date, force: bool = False) -> str:
 def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
     """The three steps, each committing its own short transactions."""
     returns = returns_apply(pharmacy_id=pharmacy_id)
+    # New rejections go to the pharmacy or the Backoffice by the delegation rules.
+    delegation_rules_apply(pharmacy_ids=[pharmacy_id])
     _pause()
     matching = slips_match(pharmacy_id=pharmacy_id)
     _pause()

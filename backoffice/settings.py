@@ -126,7 +126,10 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off on purpose: with it, `{{ object.pk }}` renders "2 390" inside URLs, form
+# values and data attributes once ids pass 999. Figures are grouped explicitly
+# by the `integer` / `euros` filters of backoffice/templatetags/formatting.py.
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -13,32 +13,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Value, When
-
-AGE_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
-AGE_BUCKET_LABELS = {"0-30": "0–30 jours", "31-60": "31–60 jours", "61-90": "61–90 jours",
-                     "90+": "> 90 jours"}
-
 
 def unpaid_margin_days() -> int:
     return int(getattr(settings, "UNPAID_MARGIN_DAYS", 30))
-
-
-def age_bucket(days: int) -> str:
-    for name, low, high in AGE_BUCKETS:
-        if days >= low and (high is None or days <= high):
-            return name
-    return "0-30"  # a claim dated in the future counts as new
-
-
-def age_bucket_expression(today: dt.date) -> Case:
-    """`age_bucket` as an ORM expression on claims, for selectors that group in SQL."""
-    return Case(
-        *[When(transmission_date__gte=today - dt.timedelta(days=high), then=Value(name))
-          for name, _, high in AGE_BUCKETS if high is not None],
-        default=Value("90+"),
-        output_field=CharField(),
-    )
 
 
 def unpaid_flag(*, pharmacy_id: int, today: dt.date) -> int:

@@ -47,8 +47,8 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
     from backoffice.models import JobRun
     from claims.models import OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
     from payments.models import BankLine
-    from rejections.selectors import age_filter, rejection_counts_by_status
-    from rejections.worklist import AGE_BUCKETS
+    from claims.ageing import AGE_BUCKETS, age_filter
+    from rejections.selectors import rejection_counts_by_status
     from reports.statistics import add_months, first_of_month, rejection_rates_by_month
 
     only = Pharmacy.objects.filter(pk=pharmacy.pk)

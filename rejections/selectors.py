@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -22,7 +21,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -36,31 +34,13 @@ from rejections.models import (
     RejectionEvent,
     UnpaidFollowUp,
 )
-from rejections.worklist import AGE_BUCKETS, REJECTION_SORTS, UNPAID_SORTS, WorklistState
+from claims.ageing import age_bucket_expression, age_filter
+from rejections.worklist import REJECTION_SORTS, UNPAID_SORTS, WorklistState
 
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
 
 # Rejections the pharmacy still has to act on (the dashboard's "à traiter").
 ACTIONABLE_REJECTION_STATUSES = ("to_handle", "in_progress")
-
-
-def age_bucket_expression(date_field: str, today: dt.date) -> Case:
-    """SQL CASE giving the bucket key of AGE_BUCKETS for a date column."""
-    whens = []
-    for key, (_label, low, high) in AGE_BUCKETS.items():
-        condition = Q(**{f"{date_field}__lte": today - dt.timedelta(days=low)})
-        if high is not None:
-            condition &= Q(**{f"{date_field}__gte": today - dt.timedelta(days=high)})
-        whens.append(When(condition, then=Value(key)))
-    return Case(*whens, default=Value(""))
-
-
-def age_filter(date_field: str, bucket: str, today: dt.date) -> Q:
-    _label, low, high = AGE_BUCKETS[bucket]
-    condition = Q(**{f"{date_field}__lte": today - dt.timedelta(days=low)})
-    if high is not None:
-        condition &= Q(**{f"{date_field}__gte": today - dt.timedelta(days=high)})
-    return condition
 
 
 def _scoped(queryset: QuerySet, pharmacies: QuerySet[Pharmacy], state: WorklistState) -> QuerySet:

@@ -15,17 +15,11 @@ from django import forms
 from django.http import QueryDict
 from django.utils.http import urlencode
 
+from claims.ageing import AGE_BUCKETS
 from rejections.models import ReasonCategory, RejectionStatus
 
 PAGE_SIZE = 50
 
-# Age buckets of the domain (days since transmission), key → (label, min, max).
-AGE_BUCKETS: dict[str, tuple[str, int, int | None]] = {
-    "0-30": ("0 à 30 jours", 0, 30),
-    "31-60": ("31 à 60 jours", 31, 60),
-    "61-90": ("61 à 90 jours", 61, 90),
-    "90+": ("plus de 90 jours", 91, None),
-}
 
 # "open" = every rejection still to be worked by someone (the default view).
 REJECTION_STATUS_CHOICES = [("", "Tous"), ("open", "Ouverts")] + list(RejectionStatus.choices)

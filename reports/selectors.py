@@ -11,7 +11,8 @@ from payments.models import BankLine, PaymentSlip
 from pharmacies.models import Pharmacy
 from rejections.models import Rejection
 from reports.models import MonthlyReport
-from reports.statistics import AGE_BUCKETS, add_months, first_of_month
+from claims.ageing import AGE_BUCKETS, age_filter
+from reports.statistics import add_months, first_of_month
 
 
 def reports_archive(*, pharmacy: Pharmacy) -> QuerySet[MonthlyReport]:
@@ -44,16 +45,13 @@ def month_rejections(*, pharmacy: Pharmacy, month: dt.date, filters: dict[str, s
 
 
 def open_claims(*, pharmacy: Pharmacy, month: dt.date, bucket: str | None = None) -> QuerySet[Claim]:
-    """Claims still open, transmitted up to the end of the month; `bucket` an index of AGE_BUCKETS."""
+    """Claims still open, transmitted up to the end of the month; `bucket` a key of AGE_BUCKETS."""
     month_end = add_months(first_of_month(month), 1) - dt.timedelta(days=1)
     queryset = Claim.objects.filter(
         pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES, transmission_date__lte=month_end
     ).select_related("organism")
-    if bucket is not None and bucket.isdigit() and int(bucket) < len(AGE_BUCKETS):
-        _, low, high = AGE_BUCKETS[int(bucket)]
-        queryset = queryset.filter(transmission_date__lte=month_end - dt.timedelta(days=low))
-        if high is not None:
-            queryset = queryset.filter(transmission_date__gte=month_end - dt.timedelta(days=high))
+    if bucket in AGE_BUCKETS:
+        queryset = queryset.filter(age_filter("transmission_date", bucket, month_end))
     return queryset.order_by("transmission_date", "pk")
 
 

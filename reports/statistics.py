@@ -15,6 +15,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 
+from claims.ageing import AGE_BUCKETS
 from claims.models import OPEN_CLAIM_STATUSES, Claim
 from pharmacies.models import Pharmacy
 from rejections.models import HandledBy, ReasonCategory, Rejection
@@ -100,7 +101,6 @@ def rejection_rates_by_month(
 # ---------------------------------------------------------------------------
 
 ZERO = Decimal("0.00")
-AGE_BUCKETS = (("0–30 jours", 0, 30), ("31–60 jours", 31, 60), ("61–90 jours", 61, 90), ("plus de 90 jours", 91, None))
 # An operator with fewer claims than this in the month is not singled out as
 # "needing help": two rejections out of five claims say little.
 MIN_OPERATOR_CLAIMS = 10
@@ -196,6 +196,7 @@ class AgeBucket:
     label: str
     count: int
     amount: Decimal
+    key: str = ""  # of claims.ageing.AGE_BUCKETS, for drill-down links
 
 
 @dataclass(frozen=True)
@@ -404,14 +405,14 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
         pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES, transmission_date__lte=month_end
     ).annotate(age=age)
     aggregates = {}
-    for index, (_, low, high) in enumerate(AGE_BUCKETS):
+    for index, (_, low, high) in enumerate(AGE_BUCKETS.values()):
         condition = Q(age__gte=low) if high is None else Q(age__gte=low, age__lte=high)
         aggregates[f"count{index}"] = Count("id", filter=condition)
         aggregates[f"amount{index}"] = Sum(outstanding, filter=condition)
     buckets = open_claims.aggregate(**aggregates)
     unpaid = [
-        AgeBucket(label, buckets[f"count{i}"], _money(buckets[f"amount{i}"]))
-        for i, (label, _, _) in enumerate(AGE_BUCKETS)
+        AgeBucket(label, buckets[f"count{i}"], _money(buckets[f"amount{i}"]), key)
+        for i, (key, (label, _, _)) in enumerate(AGE_BUCKETS.items())
     ]
 
     closed = Rejection.objects.filter(pharmacy=pharmacy, closed_on__gte=month, closed_on__lt=next_month)

@@ -81,7 +81,7 @@ class OrganismFactory(DjangoModelFactory):
         django_get_or_create = ("kind", "code")
 
     kind = PayerKind.AMO
-    code = factory.Sequence(lambda n: f"01691{n:04d}")
+    code = factory.Sequence(lambda n: f"99691{n:04d}")  # régime 99: never a reference code
     name = factory.Sequence(lambda n: f"CPAM DU RHONE {n}")
     usual_delay_days = 4
 
@@ -108,7 +108,7 @@ class ReasonFactory(DjangoModelFactory):
         model = RejectionReason
         django_get_or_create = ("payer_kind", "code")
 
-    code = factory.Sequence(lambda n: f"0450 {n:03d}")
+    code = factory.Sequence(lambda n: f"9999 {n:03d}")  # never a catalogue code
     payer_kind = PayerKind.AMO
     label = "DROITS AMO FERMES A LA DATE DES SOINS"
     category = ReasonCategory.AMO_RIGHTS

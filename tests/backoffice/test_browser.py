@@ -6,7 +6,6 @@ Also writes the portfolio and supervision screenshots of docs/pages.md into docs
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,6 @@ from pharmacies.models import DelegationMode, User
 from rejections.models import HandledBy
 from tests.sessions import log_in_through_the_browser
 from tests.factories import (
-    TEST_PASSWORD,
     BankLineFactory,
     ClaimFactory,
     OrganismFactory,
@@ -119,6 +117,8 @@ def test_a_manager_sends_a_reminder_letter_for_three_unpaid_claims(live_server, 
     page.wait_for_url(f"**/backoffice/pharmacies/{pharmacy.pk}/")
     page.get_by_role("link", name="Relances", exact=True).click()
     page.wait_for_url(f"**/backoffice/pharmacies/{pharmacy.pk}/relances/")
+    options = page.locator("select[name=organisme] option").evaluate_all("els => els.map(e => e.value + ' ' + e.textContent)")
+    assert str(mutuelle.pk) in [o.split(" ")[0] for o in options], (mutuelle.pk, mutuelle.code, options)
     page.select_option("select[name=organisme]", str(mutuelle.pk))
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url(f"**organisme={mutuelle.pk}")

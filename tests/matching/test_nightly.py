@@ -82,3 +82,21 @@ def test_the_command_runs_one_pharmacy(pharmacy_a, pharmacy_b, capsys):
 
     assert f"{pharmacy_a.finess} {DAY}: done" in capsys.readouterr().out
     assert not JobRun.objects.filter(pharmacy=pharmacy_b).exists()
+
+
+def test_the_night_gives_new_rejections_to_whoever_the_delegation_rules_say(pharmacy_b):
+    """Partial delegation: a category ruled to the Backoffice goes there, the rest stays."""
+    from backoffice.models import DelegationRule
+    from rejections.models import HandledBy, RejectionReason
+
+    ruled = RejectionReason.objects.get(payer_kind="AMO", code="0450 072").category
+    DelegationRule.objects.create(pharmacy=pharmacy_b, category=ruled, handled_by=HandledBy.BACKOFFICE)
+    night_scenario(pharmacy_b)
+
+    nightly_run(pharmacy_id=pharmacy_b.id, day=DAY)
+
+    handlers = dict(
+        Rejection.objects.filter(pharmacy=pharmacy_b).values_list("reason__code", "handled_by")
+    )
+    assert handlers.pop("0450 072") == HandledBy.BACKOFFICE
+    assert set(handlers.values()) == {HandledBy.PHARMACY}

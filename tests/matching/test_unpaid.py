@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from claims.models import Claim, ClaimStatus
-from claims.unpaid import age_bucket, age_bucket_expression, unpaid_flag
+from claims.ageing import age_bucket, age_bucket_expression
+from claims.unpaid import unpaid_flag
 from tests.factories import ClaimFactory, OrganismFactory, ReturnLineFactory
 
 TODAY = dt.date(2026, 11, 20)
@@ -39,6 +40,6 @@ def test_age_buckets():
 def test_age_bucket_in_sql_agrees(pharmacy_a):
     for days in (10, 45, 75, 120):
         ClaimFactory(pharmacy=pharmacy_a, transmission_date=TODAY - dt.timedelta(days=days))
-    buckets = sorted(Claim.objects.annotate(bucket=age_bucket_expression(TODAY))
+    buckets = sorted(Claim.objects.annotate(bucket=age_bucket_expression("transmission_date", TODAY))
                      .values_list("bucket", flat=True))
     assert buckets == ["0-30", "31-60", "61-90", "90+"]

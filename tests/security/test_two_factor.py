@@ -1,6 +1,5 @@
 """Two-factor authentication: required for Backoffice, available to staff (issue 9, item 1)."""
 
-import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -1,4 +1,3 @@
-import datetime as dt
 from decimal import Decimal
 
 from django.template import Context, Template
@@ -27,3 +26,8 @@ def test_trend_chart_is_an_svg_image_without_script():
     assert uri.startswith("data:image/svg+xml;base64,")
     svg = base64.b64decode(uri.split(",", 1)[1]).decode()
     assert "<svg" in svg and "<script" not in svg
+
+
+def test_ids_are_never_grouped_in_templates():
+    """`USE_THOUSAND_SEPARATOR` would write value="2 390" in forms once ids pass 999."""
+    assert Template("{{ pk }}").render(Context({"pk": 2390})) == "2390"

@@ -1,6 +1,5 @@
 import datetime as dt
 
-from claims.models import Claim
 from pharmacies.models import Pharmacy
 from reports.statistics import rejection_rates_by_month
 from tests.factories import ClaimFactory, PharmacyFactory, RejectionFactory

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from pharmacies.models import DelegationMode
 from rejections.models import ReasonCategory, Rejection, RejectionEvent, RejectionStatus as S
 from tests.factories import ClaimFactory, OrganismFactory, ReasonFactory, RejectionFactory
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from pharmacies.models import StaffMember, User
 from rejections.models import Fault
-from tests.factories import ClaimFactory, ReasonFactory, RejectionFactory, StaffMemberFactory
+from tests.factories import ClaimFactory, ReasonFactory, RejectionFactory
 
 
 def test_the_titulaire_lists_the_staff(login, titulaire_n, preparateur_n, pharmacy_n):
