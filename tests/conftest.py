@@ -91,6 +91,26 @@ def login(client):
     return _login
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium, headless, driven by Playwright (never `playwright install`)."""
+    # Playwright's sync API runs an event loop in this thread; Django's ORM must not mind.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=fr-FR"],
+        )
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """PBKDF2 at full strength makes each login cost ~0.3 s: tests use a fast hasher."""

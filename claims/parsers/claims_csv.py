@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
-from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size
+from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size, collect
 from claims.parsers.fields import (
     check_finess,
     normalize_finess,
@@ -191,7 +191,4 @@ def parse_claims(
 ) -> ParseResult[ClaimRow]:
     """Whole-file convenience over `iter_claim_rows` (previews, tests)."""
     check_size(len(data), max_bytes=max_bytes)
-    result: ParseResult[ClaimRow] = ParseResult()
-    for item in iter_claim_rows(data, expected_finess=expected_finess):
-        (result.problems if isinstance(item, Problem) else result.rows).append(item)
-    return result
+    return collect(iter_claim_rows(data, expected_finess=expected_finess))

@@ -8,6 +8,7 @@ read (empty, unknown format, undecodable, unsafe XML, too large).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -55,6 +56,14 @@ class ParseResult(Generic[T]):
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def collect(items: Iterable[T | Problem]) -> ParseResult[T]:
+    """Sort a parser's stream of rows and problems into one result (whole-file use)."""
+    result: ParseResult[T] = ParseResult()
+    for item in items:
+        (result.problems if isinstance(item, Problem) else result.rows).append(item)
+    return result
 
 
 def check_size(size: int, *, max_bytes: int = MAX_IMPORT_BYTES) -> None:

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
-from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size
+from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size, collect
 from claims.parsers.fields import (
     check_finess,
     normalize_finess,
@@ -173,7 +173,4 @@ def parse_returns(
 ) -> ParseResult[ReturnRow]:
     """Whole-file convenience over `iter_return_rows`."""
     check_size(len(data), max_bytes=max_bytes)
-    result: ParseResult[ReturnRow] = ParseResult()
-    for item in iter_return_rows(data, expected_finess=expected_finess):
-        (result.problems if isinstance(item, Problem) else result.rows).append(item)
-    return result
+    return collect(iter_return_rows(data, expected_finess=expected_finess))
