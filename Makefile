@@ -8,6 +8,8 @@ DEMO_DATA := .data/demo
 DEMO_SEED ?= 7
 DEMO_PHARMACIES ?= 3
 DEMO_MONTHS ?= 12
+# The demo's year ends last month, so "this month" on the dashboards has data.
+DEMO_START ?= $(shell date -d "$$(date +%Y-%m-01) -$(DEMO_MONTHS) months" +%Y-%m)
 
 .PHONY: demo setup test test-fast migrate serve worker clean-demo
 
@@ -27,10 +29,10 @@ migrate: setup
 ## matched by the nightly job, served on http://127.0.0.1:8000
 demo: migrate
 	@if [ ! -f $(DEMO_DATA)/pharmacies.json ]; then \
-		$(PY) manage.py generate_data --seed $(DEMO_SEED) --pharmacies $(DEMO_PHARMACIES) --months $(DEMO_MONTHS) --out $(DEMO_DATA); fi
+		$(PY) manage.py generate_data --seed $(DEMO_SEED) --pharmacies $(DEMO_PHARMACIES) --months $(DEMO_MONTHS) --start $(DEMO_START) --out $(DEMO_DATA); fi
 	$(PY) manage.py demo_setup --data $(DEMO_DATA) | tee .data/demo-logins.txt
-	@if $(PY) manage.py help demo_load >/dev/null 2>&1; then $(PY) manage.py demo_load --data $(DEMO_DATA); fi
-	@if $(PY) manage.py help run_matching >/dev/null 2>&1; then $(PY) manage.py run_matching; fi
+	$(PY) manage.py demo_load --data $(DEMO_DATA)
+	$(PY) manage.py run_matching
 	@cat .data/demo-logins.txt
 	@echo "Démo : http://127.0.0.1:8000"
 	$(PY) manage.py runserver 127.0.0.1:8000
