@@ -127,10 +127,10 @@ def pharmacy_home(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
 
 
 def _prioritised(request: HttpRequest) -> HttpRequest:
-    """The Backoffice works the biggest amounts first: that is the queue's default sort."""
+    """The Backoffice works the biggest amounts first, then the oldest: the queue's default sort."""
     if "tri" not in request.GET:
         request.GET = request.GET.copy()
-        request.GET["tri"] = "-montant"
+        request.GET["tri"] = "priorite"
     return request
 
 

@@ -43,6 +43,10 @@ MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
 ACTIONABLE_REJECTION_STATUSES = ("to_handle", "in_progress")
 
 
+def _order_fields(sort: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (sort,) if isinstance(sort, str) else sort
+
+
 def _scoped(queryset: QuerySet, pharmacies: QuerySet[Pharmacy], state: WorklistState) -> QuerySet:
     queryset = queryset.filter(pharmacy__in=pharmacies)
     if state.pharmacie:
@@ -81,11 +85,11 @@ def rejection_worklist(
             | Q(new_invoice_number__startswith=term)
             | Q(claim__patient_name__icontains=term)
         )
-    order = REJECTION_SORTS.get(state.tri, "rejected_on")
+    order = _order_fields(REJECTION_SORTS.get(state.tri, "rejected_on"))
     return (
         qs.select_related("pharmacy", "claim", "claim__organism", "reason", "assignee")
         .annotate(age_bucket=age_bucket_expression("rejected_on", today))
-        .order_by(order, "pk")
+        .order_by(*order, "pk")
     )
 
 
@@ -126,7 +130,7 @@ def unpaid_worklist(
         term = state.q.strip()
         qs = qs.filter(Q(invoice_number__startswith=term) | Q(patient_name__icontains=term))
     last_follow_up = UnpaidFollowUp.objects.filter(claim=OuterRef("pk")).order_by("-requested_at")
-    order = UNPAID_SORTS.get(state.tri, UNPAID_SORTS["-age"])
+    order = _order_fields(UNPAID_SORTS.get(state.tri, UNPAID_SORTS["-age"]))
     return (
         qs.select_related("pharmacy", "organism")
         .annotate(
@@ -134,7 +138,7 @@ def unpaid_worklist(
             follow_up_status=Subquery(last_follow_up.values("status")[:1]),
             follow_up_at=Subquery(last_follow_up.values("requested_at")[:1]),
         )
-        .order_by(order, "pk")
+        .order_by(*order, "pk")
     )
 
 

@@ -24,7 +24,10 @@ PAGE_SIZE = 50
 # "open" = every rejection still to be worked by someone (the default view).
 REJECTION_STATUS_CHOICES = [("", "Tous"), ("open", "Ouverts")] + list(RejectionStatus.choices)
 
-REJECTION_SORTS = {
+# A sort is one order field or a tuple of them. "priorite" is the Backoffice
+# queue's: the biggest amount first, then the oldest.
+REJECTION_SORTS: dict[str, str | tuple[str, ...]] = {
+    "priorite": ("-amount", "rejected_on"),
     "age": "rejected_on",
     "-age": "-rejected_on",
     "montant": "amount",
@@ -37,7 +40,8 @@ REJECTION_SORTS = {
     "-statut": "-status",
 }
 
-UNPAID_SORTS = {
+UNPAID_SORTS: dict[str, str | tuple[str, ...]] = {
+    "priorite": ("-outstanding", "transmission_date"),
     "age": "-transmission_date",
     "-age": "transmission_date",
     "montant": "outstanding",

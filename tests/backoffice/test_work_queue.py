@@ -66,3 +66,34 @@ def test_queue_rows_open_the_shared_rejection_file(login, manager_a, manager_c, 
     assert client.get(detail).status_code == 200
     assert client.get(reverse("rejections:detail", args=[pharmacy_c.pk, theirs.pk])).status_code == 404
     assert client.get(reverse("rejections:detail", args=[pharmacy_a.pk, theirs.pk])).status_code == 404
+
+
+def test_queue_priority_is_amount_then_age(login, manager_a, pharmacy_a, pharmacy_b):
+    import datetime as dt
+
+    recent = RejectionFactory(claim__pharmacy=pharmacy_a, amount=Decimal("40.00"), rejected_on=dt.date(2026, 11, 10))
+    older = RejectionFactory(claim__pharmacy=pharmacy_b, amount=Decimal("40.00"), rejected_on=dt.date(2026, 9, 1))
+    biggest = RejectionFactory(claim__pharmacy=pharmacy_a, amount=Decimal("75.00"), rejected_on=dt.date(2026, 11, 20))
+    ClaimFactory(pharmacy=pharmacy_a)  # a claim without rejection stays out
+
+    page = login(manager_a).get(reverse("backoffice:work_queue")).context["page"]
+
+    assert [r.pk for r in page] == [biggest.pk, older.pk, recent.pk]
+
+
+def test_unpaid_queue_priority_is_outstanding_then_age(login, manager_a, pharmacy_a, pharmacy_b):
+    import datetime as dt
+
+    from claims.models import ClaimStatus
+
+    def unpaid(pharmacy, amount, sent):
+        return ClaimFactory(pharmacy=pharmacy, status=ClaimStatus.UNPAID, amount_claimed=Decimal(amount),
+                            transmission_date=sent, unpaid_since=sent + dt.timedelta(days=35))
+
+    recent = unpaid(pharmacy_a, "20.00", dt.date(2026, 9, 20))
+    older = unpaid(pharmacy_b, "20.00", dt.date(2026, 7, 1))
+    biggest = unpaid(pharmacy_b, "120.00", dt.date(2026, 9, 25))
+
+    page = login(manager_a).get(reverse("backoffice:work_queue_unpaid")).context["page"]
+
+    assert [c.pk for c in page] == [biggest.pk, older.pk, recent.pk]
