@@ -250,3 +250,23 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"Retour {self.get_status_display()} facture {self.invoice_number}"
+
+
+class PatientDataAccess(models.Model):
+    """Who opened a page showing a patient's identity, and when (health data: every view is logged)."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    page = models.CharField("page", max_length=60)
+    accessed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "accès aux données d'un patient"
+        verbose_name_plural = "accès aux données des patients"
+        indexes = [
+            models.Index(fields=["pharmacy", "claim", "-accessed_at"]),
+            models.Index(fields=["pharmacy", "-accessed_at"]),
+        ]

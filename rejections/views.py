@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from claims.models import Claim
 from pharmacies.access import pharmacy_view
 from pharmacies.models import DelegationMode, Pharmacy
+from claims.patient_access import patient_access_log
 from rejections import selectors, services
 from rejections.forms import (
     AssignForm,
@@ -325,6 +326,7 @@ def _panel_response(request: HttpRequest, rejection: Rejection, *, error: str = 
 @require_GET
 def rejection_detail(request: HttpRequest, pharmacy: Pharmacy, pk: int) -> TemplateResponse:
     rejection = _rejection_or_404(pharmacy, pk)
+    patient_access_log(user=request.user, claim=rejection.claim, page="rejections:detail")
     template = "rejections/detail.html#panel" if _wants_partial(request) else "rejections/detail.html"
     return TemplateResponse(request, template, _panel_context(request, rejection))
 
