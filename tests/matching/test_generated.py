@@ -7,7 +7,6 @@ import pipeline (`claims.imports.services`), then one nightly run.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -15,24 +14,13 @@ from pathlib import Path
 import pytest
 
 from backoffice.nightly import nightly_run
-from claims.imports.services import import_batch_commit, import_batch_create
-from claims.models import Claim, ImportBatch, ReturnLine
+from claims.models import Claim, ReturnLine
 from payments.models import BankLine, PaymentSlip, Reconciliation
 from rejections.models import OPEN_REJECTION_STATUSES, Rejection, RejectionStatus
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
+from tests.generated import generated_months, import_generated_month
 from tests.matching.snapshot import database_snapshot
-
-BANK_FILES = ("releve.cfonb", "releve.camt.xml", "releve.ofx")
-
-
-def _import(pharmacy, path: Path) -> None:
-    data = path.read_bytes()
-    batch = import_batch_create(pharmacy=pharmacy, path=path, file_name=path.name,
-                                sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    batch = import_batch_commit(batch=batch, path=path)
-    assert batch.status == ImportBatch.Status.COMMITTED, (path, batch.errors[:3])
-
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
@@ -48,11 +36,8 @@ def night(generated, db):
     for entry in json.loads((generated / "pharmacies.json").read_text()):
         pharmacy = PharmacyFactory(finess=entry["finess"], name=entry["name"])
         pharmacies[entry["finess"]] = pharmacy
-        for month in sorted((generated / entry["finess"]).iterdir()):
-            _import(pharmacy, month / "factures.csv")
-            _import(pharmacy, month / "retours.csv")
-            _import(pharmacy, next(month / name for name in BANK_FILES
-                                   if (month / name).exists()))
+        for month in generated_months(generated, entry["finess"]):
+            import_generated_month(pharmacy, month)
             truths.setdefault(entry["finess"], []).append(
                 json.loads((month / "truth.json").read_text()))
     last_month = max(t["month"] for ts in truths.values() for t in ts)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import subprocess
 from collections import Counter
@@ -19,25 +18,15 @@ from pathlib import Path
 import pytest
 
 from backoffice.nightly import nightly_run
-from claims.imports.services import import_batch_commit, import_batch_create
-from claims.models import ImportBatch
 from pharmacies.models import StaffMember, User
 from reports.services import report_produce
 from reports.statistics import month_statistics
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
+from tests.generated import generated_months, import_generated_month
 
-BANK_FILES = ("releve.cfonb", "releve.camt.xml", "releve.ofx")
 MONTHS = 3  # 2025-07..2025-09; the report covers the middle month, whose returns all came in
 REPORT_MONTH = dt.date(2025, 8, 1)
-
-
-def _import(pharmacy, path: Path) -> None:
-    data = path.read_bytes()
-    batch = import_batch_create(pharmacy=pharmacy, path=path, file_name=path.name,
-                                sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    batch = import_batch_commit(batch=batch, path=path)
-    assert batch.status == ImportBatch.Status.COMMITTED, (path, batch.errors[:3])
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +49,8 @@ def imported(generated, db, settings, tmp_path):
                                    last_name=person["last_name"], role=person["role"],
                                    operator_code=person["operator_code"])
     claims, rejected = [], []
-    for month in sorted((generated / entry["finess"]).iterdir()):
-        for name in ("factures.csv", "retours.csv"):
-            _import(pharmacy, month / name)
-        _import(pharmacy, next(month / n for n in BANK_FILES if (month / n).exists()))
+    for month in generated_months(generated, entry["finess"]):
+        import_generated_month(pharmacy, month)
         with open(month / "factures.csv", encoding=entry["encoding"], newline="") as handle:
             claims += list(csv.DictReader(handle, delimiter=";"))
         rejected += json.loads((month / "truth.json").read_text())["rejected"]

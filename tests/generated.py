@@ -1,0 +1,28 @@
+"""Generated data through the real import pipeline, for the tests that compare
+the product's figures with the generator's truth (matching, reports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from claims.imports.services import import_file_run
+from claims.models import ImportBatch
+
+BANK_FILES = ("releve.cfonb", "releve.camt.xml", "releve.ofx")
+
+
+def import_or_fail(pharmacy, path: Path) -> ImportBatch:
+    batch = import_file_run(pharmacy=pharmacy, path=path, commit=True)
+    assert batch.status == ImportBatch.Status.COMMITTED, (path, batch.errors[:3])
+    return batch
+
+
+def import_generated_month(pharmacy, month_dir: Path) -> None:
+    """A month as it arrives: claims, returns, then one bank statement."""
+    import_or_fail(pharmacy, month_dir / "factures.csv")
+    import_or_fail(pharmacy, month_dir / "retours.csv")
+    import_or_fail(pharmacy, next(month_dir / name for name in BANK_FILES if (month_dir / name).exists()))
+
+
+def generated_months(data_dir: Path, finess: str) -> list[Path]:
+    return sorted(path for path in (data_dir / finess).iterdir() if path.is_dir())
