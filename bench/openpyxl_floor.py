@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python bench/openpyxl_floor.py (OPENPYXL_LXML=False to compare without lxml).
 """
-import time, datetime as dt, os, sys
+import datetime as dt
+import time
 from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -14,7 +15,7 @@ wb.save("/tmp/a.xlsx")
 print("raw values", time.process_time()-t, "lxml" , __import__("openpyxl.xml", fromlist=["LXML"]).LXML)
 t=time.process_time()
 wb = Workbook(write_only=True); ws = wb.create_sheet("r")
-proto=[]
+
 for r in rows:
     cells=[]
     for v in r:
