@@ -34,4 +34,9 @@ def database_settings(base_dir: Path) -> dict:
     url = os.environ.get("DATABASE_URL") or embedded_database_url(base_dir / ".data" / "postgres")
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     config["ENGINE"] = "django.db.backends.postgresql"
+    # A socket given as `?host=/dir` lands in OPTIONS: make it the HOST, where
+    # Django and every tool reading settings (tests starting workers) look for it.
+    options = config.get("OPTIONS", {})
+    if not config.get("HOST") and "host" in options:
+        config["HOST"] = options.pop("host")
     return config

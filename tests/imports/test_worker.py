@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
-from django.db import connection
 
 from claims.imports.services import import_batch_confirm, import_batch_create
 from claims.imports.storage import import_file_path, import_file_store
 from claims.models import Claim, ImportBatch
 from tests.factories import PharmacyFactory
+from tests.workers import test_database_url
 from tests.imports.helpers import claims_text
 
 REDIS_URL = os.environ.get("IMPORTS_TEST_REDIS", "redis://127.0.0.1:6379/9")
@@ -31,18 +31,12 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
-
-
 @pytest.fixture
 def worker(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     redis.Redis.from_url(REDIS_URL).flushdb()
     log = tmp_path / "worker.log"
-    env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": _database_url(),
+    env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": test_database_url(),
            "MEDIA_ROOT": str(settings.MEDIA_ROOT), "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "-l", "info", "-c", "1",

@@ -19,13 +19,13 @@ import pytest
 import redis
 from celery import Celery
 from django.conf import settings
-from django.db import connection
 
 from backoffice.models import JobRun
 from claims.models import Claim, ReturnLine
 from payments.models import MatchProposal, Reconciliation
 from rejections.models import Rejection
 from tests.matching.scenario import DAY, night_scenario
+from tests.workers import test_database_url
 from tests.factories import PharmacyFactory
 
 REDIS_URL = os.environ.get("MATCHING_TEST_REDIS", "redis://127.0.0.1:6379/7")
@@ -35,16 +35,10 @@ VISIBILITY_TIMEOUT = 4
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
-
-
 class Worker:
     def __init__(self, tmp_path: Path, name: str, pause: float = 0):
         self.log = tmp_path / f"{name}.log"
-        env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": _database_url(),
+        env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": test_database_url(),
                "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "NIGHTLY_STEP_PAUSE_SECONDS": str(pause),
                "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
         self.process = subprocess.Popen(

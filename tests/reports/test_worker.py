@@ -16,6 +16,7 @@ from django.db import connection
 from pharmacies.models import StaffRole
 from reports.models import MonthlyReport
 from tests.factories import PharmacyFactory, StaffMemberFactory
+from tests.workers import test_database_url
 from tests.reports.dataset import build_month
 
 REDIS_DB = 8  # the reports engineer's Redis db (docs/helper-rules.md)
@@ -51,9 +52,8 @@ def test_the_monthly_beat_task_sends_one_report_per_pharmacy_once(tmp_path):
         pharmacies.append(pharmacy)
 
     redis.Redis.from_url(BROKER).flushdb()
-    db = connection.settings_dict
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": BROKER,
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mails"),
