@@ -15,6 +15,9 @@ from pathlib import Path
 import dj_database_url
 
 EMBEDDED_DATABASE_NAME = "tiers_payant"
+# The application's role (see sql/application_role.sql: why it is not a superuser).
+APPLICATION_ROLE = "tiers_payant"
+CREATE_APPLICATION_ROLE = (Path(__file__).parent / "sql" / "application_role.sql").read_text()
 
 
 def embedded_database_url(data_dir: Path) -> str:
@@ -26,8 +29,9 @@ def embedded_database_url(data_dir: Path) -> str:
         f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE_NAME}';"
     )
     if "(1 row)" not in existing:
-        server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE_NAME};")
-    return server.get_uri(EMBEDDED_DATABASE_NAME)
+        server.psql(CREATE_APPLICATION_ROLE)
+        server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE_NAME} OWNER {APPLICATION_ROLE};")
+    return server.get_postmaster_info().get_uri(user=APPLICATION_ROLE, database=EMBEDDED_DATABASE_NAME)
 
 
 def database_settings(base_dir: Path) -> dict:

@@ -44,6 +44,7 @@ from backoffice.selectors import (
 )
 from pharmacies.access import pharmacy_or_404, pharmacy_view, visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
+from pharmacies.row_security import database_scope
 from rejections.views import rejection_worklist_response, unpaid_worklist_response
 from reports.pdf import render_pdf
 
@@ -320,20 +321,24 @@ def _diagnosable_or_404(user: User, pharmacy_id: int) -> Pharmacy:
 @backoffice_view
 def diagnostic(request: HttpRequest, pharmacy_id: int) -> TemplateResponse:
     pharmacy = _diagnosable_or_404(request.user, pharmacy_id)
-    return TemplateResponse(
-        request,
-        "backoffice/diagnostic.html",
-        {"pharmacy": pharmacy, "d": diagnostic_compute(pharmacy=pharmacy)},
-    )
+    # A pharmacy not yet delegated is outside the request's row-level security
+    # scope: the diagnostic, just allowed above, reads that one pharmacy.
+    with database_scope([pharmacy.pk]):
+        return TemplateResponse(
+            request,
+            "backoffice/diagnostic.html",
+            {"pharmacy": pharmacy, "d": diagnostic_compute(pharmacy=pharmacy)},
+        ).render()
 
 
 @backoffice_view
 def diagnostic_pdf(request: HttpRequest, pharmacy_id: int) -> HttpResponse:
     pharmacy = _diagnosable_or_404(request.user, pharmacy_id)
-    pdf = render_pdf(
-        "backoffice/diagnostic_pdf.html",
-        {"pharmacy": pharmacy, "d": diagnostic_compute(pharmacy=pharmacy), "today": timezone.localdate()},
-    )
+    with database_scope([pharmacy.pk]):  # as in `diagnostic`
+        pdf = render_pdf(
+            "backoffice/diagnostic_pdf.html",
+            {"pharmacy": pharmacy, "d": diagnostic_compute(pharmacy=pharmacy), "today": timezone.localdate()},
+        )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="diagnostic-{pharmacy.finess}.pdf"'
     return response

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from backoffice.nightly import nightly_run
 from pharmacies.models import Pharmacy
+from pharmacies.row_security import pharmacy_task
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -21,5 +22,6 @@ def nightly_matching_all(day: str | None = None) -> list[int]:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+@pharmacy_task
 def nightly_matching_pharmacy(pharmacy_id: int, day: str) -> str:
     return nightly_run(pharmacy_id=pharmacy_id, day=dt.date.fromisoformat(day))

@@ -7,6 +7,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from pharmacies.row_security import pharmacy_task
 from reports.services import previous_month, report_produce, reports_pharmacies
 
 
@@ -21,6 +22,7 @@ def monthly_reports_all() -> int:
 
 
 @shared_task(acks_late=True)
+@pharmacy_task
 def render_monthly_report(pharmacy_id: int, month: str) -> bool:
     """Idempotent: the compare-and-swap in report_produce makes a redelivery a no-op."""
     return report_produce(pharmacy_id=pharmacy_id, month=dt.date.fromisoformat(month)) is not None

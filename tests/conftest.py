@@ -107,8 +107,37 @@ def browser(monkeypatch):
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=fr-FR"],
         )
-        yield chromium
+        # Playwright's loop gives this thread another Django connection: the
+        # test arranges its data there, as an operator, like everywhere else.
+        from pharmacies.row_security import ALL_PHARMACIES, database_scope
+
+        with database_scope(ALL_PHARMACIES):
+            yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def operator_database_scope(request):
+    """Tests arrange and inspect their data as an operator would: every pharmacy.
+
+    What a user sees stays scoped by PostgreSQL row-level security: each request
+    through the client (or the live server) enters the user's pharmacies
+    (RowSecurityMiddleware), each task its pharmacy; tests of the wall itself
+    leave this scope explicitly (tests/security/test_row_security.py).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        yield
+        return
+    transactional = "transactional_db" in names or "live_server" in names or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from pharmacies.row_security import ALL_PHARMACIES, database_scope
+
+    with database_scope(ALL_PHARMACIES):
+        yield
 
 
 @pytest.fixture(autouse=True)

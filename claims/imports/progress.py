@@ -14,6 +14,8 @@ from typing import BinaryIO
 
 from django.db import connections
 
+from pharmacies.row_security import scope_share
+
 ProgressCallback = Callable[[int], None]
 
 
@@ -60,6 +62,7 @@ class BatchProgress:
     def report(self, percent: int) -> None:
         if self._connection is None:
             self._connection = connections.create_connection("default")
+            scope_share(self._connection)  # row-level security: the import's pharmacy
         with self._connection.cursor() as cursor:
             cursor.execute(
                 """

@@ -93,8 +93,9 @@ def test_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert
     two_factor_pass(client, manager)
     # session + user (2); pharmacies with every figure as subqueries (1); monthly
     # rejection rates (2: rows + pharmacy ids); session saved on every request for the
-    # idle timeout (3: savepoint, update, release); the verified second-factor device (1).
-    with django_assert_num_queries(9):
+    # idle timeout (3: savepoint, update, release); the verified second-factor device (1);
+    # the row-level security scope set from the access rule, then restored (2).
+    with django_assert_num_queries(11):
         response = client.get(reverse("backoffice:portfolio"))
     assert len(response.context["rows"]) == count
     assert all(row.pharmacy.money_at_risk == Decimal("60.00") for row in response.context["rows"])
@@ -108,8 +109,8 @@ def test_supervision_queries_do_not_depend_on_the_number_of_pharmacies(client, d
     two_factor_pass(client, supervisor)
     # session + user (2); portfolio rows (3); managers, assignments, hours per manager,
     # pharmacies not delegated, managers of the reassign menus (5); session save (3);
-    # the verified second-factor device (1).
-    with django_assert_num_queries(14):
+    # the verified second-factor device (1); the row-level security scope, set and restored (2).
+    with django_assert_num_queries(16):
         response = client.get(reverse("backoffice:supervision"))
     assert len(response.context["rows"]) == count
     assert response.context["loads"][0].pharmacies == count

@@ -71,13 +71,13 @@ def test_a_worker_analyses_then_commits_an_upload(worker):
     path, sha256, size = import_file_store(pharmacy_id=pharmacy.pk, chunks=[content])
     batch = import_batch_create(pharmacy=pharmacy, path=path, file_name="f.csv", sha256=sha256, size=size)
 
-    producer.send_task("claims.tasks.import_analyse", args=[batch.pk], queue="default")
+    producer.send_task("claims.tasks.import_analyse", args=[batch.pharmacy_id, batch.pk], queue="default")
     batch = _wait_for(batch, ImportBatch.Status.PREVIEW, log)
     assert batch.counts["created"] == 500 and batch.progress == 100
     assert not Claim.objects.exists()
 
     assert import_batch_confirm(batch=batch)
-    producer.send_task("claims.tasks.import_commit", args=[batch.pk], queue="default")
+    producer.send_task("claims.tasks.import_commit", args=[batch.pharmacy_id, batch.pk], queue="default")
     _wait_for(batch, ImportBatch.Status.COMMITTED, log)
     assert Claim.objects.filter(pharmacy=pharmacy).count() == 500
     assert not import_file_path(pharmacy_id=pharmacy.pk, sha256=sha256).exists()

@@ -13,7 +13,9 @@ import json
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from pharmacies.row_security import OperatorCommand
 
 from claims.imports.services import ImportRefused, import_file_run
 from claims.models import ImportBatch
@@ -26,7 +28,7 @@ def month_files(month_dir: Path) -> list[Path]:
     return [month_dir / name for name in MONTH_FILES if (month_dir / name).is_file()]
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Charge un jeu de données généré (generate_data) par les imports, mois par mois."
 
     def add_arguments(self, parser):

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from pharmacies.row_security import OperatorCommand
 
 from backoffice.demo import DEMO_PASSWORD, demo_people_create
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Crée les pharmacies de démonstration (pharmacies.json d'un jeu généré) et un compte par rôle."
 
     def add_arguments(self, parser):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from pharmacies.row_security import OperatorCommand
 
 from claims.imports.selectors import import_batch_summary
 from claims.imports.services import ImportRefused, import_batch_cancel, import_file_run
@@ -17,7 +19,7 @@ from claims.models import ImportBatch
 from pharmacies.models import Pharmacy
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Importe des fichiers (factures, retours, relevés bancaires) pour une pharmacie."
 
     def add_arguments(self, parser):

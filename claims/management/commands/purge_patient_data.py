@@ -2,13 +2,15 @@
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from pharmacies.row_security import OperatorCommand
 
 from claims.retention import patient_identity_purge, retention_cutoff
 from pharmacies.models import Pharmacy
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Efface l'identité des patients des factures plus anciennes que la durée de conservation."
 
     def add_arguments(self, parser):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from pharmacies.row_security import OperatorCommand
 from django.utils import timezone
 
 from backoffice.nightly import nightly_run
 from pharmacies.models import Pharmacy
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Applique les retours, rapproche bordereaux et virements, repère les impayés."
 
     def add_arguments(self, parser):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from pharmacies.row_security import OperatorCommand
 
 from reports.services import report_produce, reports_pharmacies
 from reports.statistics import parse_month
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Produit (ou reproduit) et envoie les rapports mensuels d'un mois."
 
     def add_arguments(self, parser):
