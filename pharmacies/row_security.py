@@ -196,13 +196,22 @@ def restore_scope_after_task(task_id: str = "", **kwargs) -> None:
     _apply(connections["default"], _scope_before_task.pop(task_id, NO_PHARMACY))
 
 
-def operator_scope_for_migrations(**kwargs) -> None:
-    """Data migrations are the operator's: they see every pharmacy."""
-    _apply(connections[kwargs.get("using", "default")], ALL_PHARMACIES)
+_scope_before_migrate: dict[str, Scope] = {}
 
 
-def protect_after_migrate(**kwargs) -> None:
-    protect_tenant_tables(connections[kwargs.get("using", "default")])
+def operator_scope_for_migrations(using: str = "default", **kwargs) -> None:
+    """Data migrations are the operator's: they see every pharmacy.
+    (Sent once per app: the scope from before the first one is kept.)"""
+    _scope_before_migrate.setdefault(using, current_scope(using))
+    _apply(connections[using], ALL_PHARMACIES)
+
+
+def protect_after_migrate(using: str = "default", **kwargs) -> None:
+    """After the last migration: every tenant table under the policy, and the
+    connection back to the scope it had before (a web process's migrate, a
+    test database's creation, a test's flush)."""
+    protect_tenant_tables(connections[using])
+    _apply(connections[using], _scope_before_migrate.pop(using, current_scope(using)))
 
 
 def _scoped_stream(content: Iterable[bytes], scope: Scope) -> Iterator[bytes]:
