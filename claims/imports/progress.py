@@ -60,6 +60,9 @@ class BatchProgress:
     def report(self, percent: int) -> None:
         if self._connection is None:
             self._connection = connections.create_connection("default")
+            # The parser (which reads the file, hence reports) may run in a thread of
+            # its own (claims_sql); `close()` is called by the thread that made us.
+            self._connection.inc_thread_sharing()
         with self._connection.cursor() as cursor:
             cursor.execute(
                 """
