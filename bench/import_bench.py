@@ -194,9 +194,13 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def child_import(path: Path) -> None:
+def child_import(path: Path, chunk_rows: int | None = None) -> None:
     """In a fresh process: one import, then its time and peak RSS as JSON on stdout."""
     setup_django()
+    if chunk_rows:
+        from claims.imports import claims_sql
+
+        claims_sql.CHUNK_ROWS = chunk_rows
     from claims.imports.services import import_file_run
     from pharmacies.models import Pharmacy
 
@@ -262,9 +266,10 @@ def child_import(path: Path) -> None:
     }))
 
 
-def run_child(path: Path) -> dict:
+def run_child(path: Path, chunk_rows: int | None = None) -> dict:
+    extra = ["--chunk-rows", str(chunk_rows)] if chunk_rows else []
     output = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--child", str(path), *extra], check=True, capture_output=True, text=True
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -281,9 +286,11 @@ def main() -> None:
     parser.add_argument("--rss-rows", type=int, default=250_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/import_bench"))
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chunk-rows", type=int, nargs="*", default=[],
+                        help="only time the import of --rss-rows rows at each of these chunk sizes")
     args = parser.parse_args()
     if args.child:
-        child_import(args.child)
+        child_import(args.child, args.chunk_rows[0] if args.chunk_rows else None)
         return
 
     setup_django()
@@ -295,6 +302,13 @@ def main() -> None:
             started = time.perf_counter()
             write_claims_file(path, rows)
             print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s", flush=True)
+
+    if args.chunk_rows:  # sizing the claims import's chunks
+        for chunk_rows in args.chunk_rows:
+            run = run_child(small, chunk_rows)
+            print(json.dumps({"chunk_rows": chunk_rows, "rows": args.rss_rows,
+                              "rows_per_s": round(args.rss_rows / run["seconds"]), **run}), flush=True)
+        return
 
     raw_seconds, copied = raw_copy(big)
     print(f"raw COPY: {copied} rows in {raw_seconds:.2f} s = {copied / raw_seconds:,.0f} rows/s", flush=True)

@@ -57,7 +57,7 @@ KEY_COLUMNS = (("line", "integer"), ("invoice_number", "text"), ("payer_kind", "
 # Rows per chunk, by measurement (docs/benchmarks.md, "Imports"): large enough
 # that each statement's fixed cost vanishes, small enough that parsing the
 # next chunk overlaps the upsert of this one.
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 25_000
 
 # What a re-import may change on an existing claim: what the LGO export says.
 DESCRIPTIVE_COLUMNS = (
