@@ -27,6 +27,7 @@ from claims.imports.staging import (
     create_staging_table,
     duplicate_problems,
     iter_chunks,
+    needs_copy_escape,
     pipelined,
     value_problems,
 )
@@ -77,14 +78,19 @@ def _copy_line(row: ClaimRow) -> str:
     """One row as a line of COPY's text format, in STAGING_COLUMNS order.
 
     Identifiers, dates and amounts were checked by the parser (digits, ISO
-    dates, plain decimals): only the free-text fields need escaping.
+    dates, plain decimals); the free-text fields are escaped only when one of
+    them needs it (one search per row: formatting is a third of the Python
+    side's time otherwise).
     """
+    text = (row.organism_code, row.organism_name[:200], row.lot_number, row.patient_name, row.operator_code)
+    if needs_copy_escape("".join(text)):
+        text = tuple(map(copy_text, text))
+    organism, organism_name, lot, patient, operator = text
     rank = "\\N" if row.birth_rank is None else row.birth_rank
     return (
-        f"{row.line}\t{row.invoice_number}\t{row.payer_kind}\t{copy_text(row.organism_code)}\t"
-        f"{copy_text(row.organism_name[:200])}\t{copy_text(row.lot_number)}\t{row.care_date}\t"
-        f"{row.transmission_date}\t{copy_text(row.patient_name)}\t{row.nir}\t{row.nir_key}\t{rank}\t"
-        f"{row.amount_claimed}\t{copy_text(row.operator_code)}\t{row.prescriber_rpps}\n"
+        f"{row.line}\t{row.invoice_number}\t{row.payer_kind}\t{organism}\t{organism_name}\t{lot}\t"
+        f"{row.care_date}\t{row.transmission_date}\t{patient}\t{row.nir}\t{row.nir_key}\t{rank}\t"
+        f"{row.amount_claimed}\t{operator}\t{row.prescriber_rpps}\n"
     )
 
 

@@ -13,6 +13,7 @@ into `claims_claim` while the next one is parsed.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -142,12 +143,23 @@ def value_problems(
 # --- pipelined staging: parse in a thread while PostgreSQL writes ------------
 
 # COPY text format: backslash, tab, newline and carriage return are escaped.
-_COPY_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_COPY_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def needs_copy_escape(text: str) -> bool:
+    """Whether `text` holds a character COPY's text format escapes (rare: one search per row)."""
+    return _NEEDS_COPY_ESCAPE.search(text) is not None
 
 
 def copy_text(value: str) -> str:
-    """A free-text value as a field of COPY's text format (identifiers checked by the parser need not)."""
-    return value.translate(_COPY_TEXT_ESCAPES)
+    """A free-text value as a field of COPY's text format.
+
+    (str.replace, not str.translate: with a dict table translate costs a
+    Python-level lookup per character, 4× slower on a million rows.)
+    """
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 @dataclass(slots=True)
