@@ -170,10 +170,8 @@ class Reconciliation(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="reconciliation_positive"),
         ]
-        indexes = [
-            models.Index(fields=["pharmacy", "slip"]),
-            models.Index(fields=["pharmacy", "bank_line"]),
-        ]
+        # (pharmacy, slip) lookups use unique_reconciliation, which starts with them.
+        indexes = [models.Index(fields=["pharmacy", "bank_line"])]
 
 
 class MatchProposal(models.Model):
