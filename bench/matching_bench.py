@@ -9,7 +9,9 @@ re-invoices of half the rejections), ANALYZEd, then the night runs for every
 pharmacy on `--workers` processes (the Celery fan-out, one task per pharmacy).
 In the same run the naive implementation (per return line: look the claim up,
 save it, create the rejection; per credit: look slips up; per claim: look for
-a return) processes a `--naive-claims` sample pharmacy. Prints JSON lines.
+a return) processes a `--naive-claims` sample pharmacy. Prints JSON lines,
+with the night's wall time and the CPU seconds of its PostgreSQL backends
+(`backend_cpu_s`, the steadier figure on a shared machine) and workers.
 
 DESTRUCTIVE: it empties the matching tables of the database it is given.
 """
