@@ -8,12 +8,14 @@
    (`COPY … FROM STDIN (FORMAT csv)`, PostgreSQL parses, nothing is checked) —
    the floor no import can beat;
 3. table floor: PostgreSQL alone moving those raw rows into `claims_claim`
-   (one INSERT … SELECT, casts in SQL, then commit) — what the table's 8
-   indexes and 3 deferred foreign keys cost on this server;
+   (one INSERT … SELECT, casts in SQL, then commit) — what the table's
+   indexes and deferred foreign keys cost on this server;
 4. end to end: `import_file_run(commit=True)` — the same service as
    `manage.py import_file --yes`: sniffing, parsing and checking every field
    (NIR key, dates, amounts), COPY into the staging table, duplicate and length
    checks, organisms, the upsert into `claims_claim` with its indexes, commit;
+   with its wall time, the CPU seconds of the importing process and of its
+   PostgreSQL backend (steadier than wall time on a shared machine);
 5. peak RSS of the import, in a fresh process, at `--rss-rows` and at N rows:
    it must not grow with the file.
 
@@ -143,7 +145,7 @@ def table_floor() -> float:
     """Seconds for PostgreSQL alone to put the raw-copied rows into `claims_claim`.
 
     One `INSERT … SELECT` with the casts done in SQL, then the commit (where the
-    deferred foreign-key checks run): the cost of the table's 8 indexes and 3
+    deferred foreign-key checks run): the cost of the table's indexes and
     foreign keys, with no Python, no checks and no upsert. No import can be
     faster than this on the same server.
     """
@@ -186,9 +188,19 @@ def table_floor() -> float:
     return elapsed
 
 
-def child_import(path: Path) -> None:
+def process_cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of a process (the PostgreSQL backend runs on this machine)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_import(path: Path, chunk_rows: int | None = None) -> None:
     """In a fresh process: one import, then its time and peak RSS as JSON on stdout."""
     setup_django()
+    if chunk_rows:
+        from claims.imports import claims_sql
+
+        claims_sql.CHUNK_ROWS = chunk_rows
     from claims.imports.services import import_file_run
     from pharmacies.models import Pharmacy
 
@@ -198,7 +210,10 @@ def child_import(path: Path) -> None:
     pharmacy = Pharmacy.objects.get(finess=BENCH_FINESS)
     # Where the time goes: the upsert into claims_claim, the other SQL (checks,
     # organisms), the commit (PostgreSQL runs the deferred foreign-key checks
-    # there), and the rest = reading, parsing and COPY into the staging table.
+    # there), and the rest = waiting for the parser (which runs in a thread,
+    # overlapping the SQL) and COPY into the staging table. On a shared machine
+    # the CPU seconds of both processes (this one, its PostgreSQL backend) are
+    # the steadier figure.
     phases = {"upsert": 0.0, "other_sql": 0.0, "commit": 0.0}
 
     def timed_sql(execute, sql, params, many, context):
@@ -220,11 +235,20 @@ def child_import(path: Path) -> None:
             phases["commit"] += time.perf_counter() - started
 
     connection.connection.commit = timed_commit
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage_before = resource.getrusage(resource.RUSAGE_SELF)
+    backend_before = process_cpu_seconds(backend)
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     with connection.execute_wrapper(timed_sql):
         batch = import_file_run(pharmacy=pharmacy, path=path, commit=True, max_bytes=10**12)
     elapsed = time.perf_counter() - started
+    backend_cpu = process_cpu_seconds(backend) - backend_before
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    python_cpu = (usage.ru_utime + usage.ru_stime) - (usage_before.ru_utime + usage_before.ru_stime)
     phases["parse_and_copy"] = elapsed - sum(phases.values())
     print(json.dumps({
         "status": batch.status,
@@ -234,15 +258,18 @@ def child_import(path: Path) -> None:
         "first_error": batch.errors[:1],
         "seconds": elapsed,
         "phases_s": {key: round(value, 1) for key, value in phases.items()},
-        "cpu_s": round(resource.getrusage(resource.RUSAGE_SELF).ru_utime, 1),
+        "python_cpu_s": round(python_cpu, 1),
+        "backend_cpu_s": round(backend_cpu, 1),
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "rss_before_mb": rss_before / 1024,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 
 
-def run_child(path: Path) -> dict:
+def run_child(path: Path, chunk_rows: int | None = None) -> dict:
+    extra = ["--chunk-rows", str(chunk_rows)] if chunk_rows else []
     output = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--child", str(path), *extra], check=True, capture_output=True, text=True
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -259,9 +286,11 @@ def main() -> None:
     parser.add_argument("--rss-rows", type=int, default=250_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/import_bench"))
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chunk-rows", type=int, nargs="*", default=[],
+                        help="only time the import of --rss-rows rows at each of these chunk sizes")
     args = parser.parse_args()
     if args.child:
-        child_import(args.child)
+        child_import(args.child, args.chunk_rows[0] if args.chunk_rows else None)
         return
 
     setup_django()
@@ -273,6 +302,13 @@ def main() -> None:
             started = time.perf_counter()
             write_claims_file(path, rows)
             print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s", flush=True)
+
+    if args.chunk_rows:  # sizing the claims import's chunks
+        for chunk_rows in args.chunk_rows:
+            run = run_child(small, chunk_rows)
+            print(json.dumps({"chunk_rows": chunk_rows, "rows": args.rss_rows,
+                              "rows_per_s": round(args.rss_rows / run["seconds"]), **run}), flush=True)
+        return
 
     raw_seconds, copied = raw_copy(big)
     print(f"raw COPY: {copied} rows in {raw_seconds:.2f} s = {copied / raw_seconds:,.0f} rows/s", flush=True)
@@ -297,6 +333,9 @@ def main() -> None:
         "ratio_to_table_floor": round(end_to_end / (copied / floor_seconds), 3),
         "end_to_end_seconds": round(big_run["seconds"], 1),
         "phases_s": big_run["phases_s"],
+        "python_cpu_s": big_run["python_cpu_s"],
+        "backend_cpu_s": big_run["backend_cpu_s"],
+        "import_load_average": big_run["load_average"],
         "load_average": os.getloadavg(),
         "peak_rss_mb": {args.rss_rows: round(small_run["peak_rss_mb"]), args.rows: round(big_run["peak_rss_mb"])},
     }, indent=2))

@@ -9,7 +9,9 @@ re-invoices of half the rejections), ANALYZEd, then the night runs for every
 pharmacy on `--workers` processes (the Celery fan-out, one task per pharmacy).
 In the same run the naive implementation (per return line: look the claim up,
 save it, create the rejection; per credit: look slips up; per claim: look for
-a return) processes a `--naive-claims` sample pharmacy. Prints JSON lines.
+a return) processes a `--naive-claims` sample pharmacy. Prints JSON lines,
+with the night's wall time and the CPU seconds of its PostgreSQL backends
+(`backend_cpu_s`, the steadier figure on a shared machine) and workers.
 
 DESTRUCTIVE: it empties the matching tables of the database it is given.
 """
@@ -185,20 +187,38 @@ def build(sizes: list[int]) -> list[int]:
     return ids
 
 
-def night_worker(pharmacy_ids: list[int]) -> None:
+def process_cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of a process (the PostgreSQL backends run on this machine)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def night_worker(pharmacy_ids: list[int]) -> tuple[float, float]:
+    """Runs the night of these pharmacies; returns (its backend's, its own) CPU seconds."""
     connections.close_all()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_before, own_before = process_cpu_seconds(backend), time.process_time()
     for pharmacy_id in pharmacy_ids:
         nightly_steps(pharmacy_id=pharmacy_id, day=NIGHT)
+    cpu = (process_cpu_seconds(backend) - backend_before, time.process_time() - own_before)
     connections.close_all()
+    return cpu
 
 
-def night(pharmacy_ids: list[int], workers: int) -> float:
+def night(pharmacy_ids: list[int], workers: int) -> tuple[float, float, float]:
+    """Wall seconds of the night, and the CPU seconds of its backends and of its workers.
+
+    On a machine shared with other people's work, the CPU seconds are the
+    steadier figure: wall time also counts the waits for a core.
+    """
     connections.close_all()
     shares = [pharmacy_ids[i::workers] for i in range(workers)]
     began = time.perf_counter()
     with get_context("fork").Pool(workers) as pool:
-        pool.map(night_worker, shares)
-    return time.perf_counter() - began
+        cpus = pool.map(night_worker, shares)
+    return (time.perf_counter() - began, sum(c[0] for c in cpus), sum(c[1] for c in cpus))
 
 
 def count(table: str, where: str = "TRUE") -> int:
@@ -288,7 +308,9 @@ def main() -> None:
         build_seconds = time.perf_counter() - began
         night_ids, naive_id = (ids[:-1], ids[-1]) if naive is None else (ids, 0)
         returns = count("claims_returnline", f"pharmacy_id <> {naive_id}")
-        seconds = night(night_ids, args.workers)
+        load_before = os.getloadavg()[0]
+        seconds, backend_cpu, worker_cpu = night(night_ids, args.workers)
+        load_after = os.getloadavg()[0]
         if naive is None:
             naive_returns = count("claims_returnline", f"pharmacy_id = {naive_id}")
             naive = (count("claims_claim", f"pharmacy_id = {naive_id}"), naive_returns,
@@ -300,6 +322,8 @@ def main() -> None:
             "bank_lines": count("payments_bankline", f"pharmacy_id <> {naive_id}"),
             "build_s": round(build_seconds, 1), "night_s": round(seconds, 2),
             "returns_per_s": round(returns / seconds),
+            "backend_cpu_s": round(backend_cpu, 1), "worker_cpu_s": round(worker_cpu, 1),
+            "load_average": [round(load_before, 1), round(load_after, 1)],
             "auto_links": count("payments_reconciliation", f"pharmacy_id <> {naive_id}"),
             "unlinked_returns": count("claims_returnline",
                                       f"pharmacy_id <> {naive_id} AND claim_id IS NULL"),

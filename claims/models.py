@@ -102,13 +102,22 @@ OPEN_CLAIM_STATUSES = (
 
 
 class Claim(models.Model):
-    """One invoice addressed to one payer: the receivable the pharmacy chases."""
+    """One invoice addressed to one payer: the receivable the pharmacy chases.
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="claims")
+    Written in bulk (imports, nightly matching): each index and each foreign-key
+    check is paid per row, so the pharmacy's own index is left out (every
+    composite index starts with it) and `organism` and `import_batch` are not
+    checked by the database (docs/decisions.md, "Imports").
+    """
+
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
     invoice_number = models.CharField("n° de facture", max_length=9)
     payer_kind = models.CharField("payeur", max_length=3, choices=PayerKind.choices)
     organism = models.ForeignKey(
-        Organism, on_delete=models.PROTECT, related_name="claims", db_index=False
+        Organism, on_delete=models.PROTECT, related_name="claims", db_index=False,
+        db_constraint=False,
     )
     lot_number = models.CharField("n° de lot", max_length=20, blank=True)
     care_date = models.DateField("date de soins")
@@ -138,7 +147,7 @@ class Claim(models.Model):
     )
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -160,7 +169,13 @@ class Claim(models.Model):
             models.Index(fields=["pharmacy", "organism", "status"]),
             models.Index(fields=["pharmacy", "operator_code"]),
             models.Index(fields=["pharmacy", "nir", "care_date"]),
-            models.Index(fields=["pharmacy", "reinvoice_of"]),
+            # Partial: a claim that is no re-invoice (nearly all) costs this index nothing
+            # when the nightly job rewrites it.
+            models.Index(
+                fields=["pharmacy", "reinvoice_of"],
+                condition=models.Q(reinvoice_of__isnull=False),
+                name="claim_reinvoice_of",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -191,11 +206,14 @@ class ReturnLine(models.Model):
     It may arrive before its claim: `claim` stays empty until matching finds it.
     """
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="return_lines")
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="return_lines", db_index=False
+    )
     invoice_number = models.CharField("n° de facture", max_length=9)
     payer_kind = models.CharField("payeur", max_length=3, choices=PayerKind.choices)
     organism = models.ForeignKey(
-        Organism, on_delete=models.PROTECT, related_name="return_lines", db_index=False
+        Organism, on_delete=models.PROTECT, related_name="return_lines", db_index=False,
+        db_constraint=False,
     )
     status = models.CharField("statut", max_length=7, choices=ReturnStatus.choices)
     amount_paid = models.DecimalField("montant payé", null=True, blank=True, **MONEY)
@@ -219,7 +237,7 @@ class ReturnLine(models.Model):
     applied_at = models.DateTimeField("appliqué le", null=True, blank=True)
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="return_lines",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -237,8 +255,8 @@ class ReturnLine(models.Model):
                 name="unique_return_line",
             )
         ]
+        # (pharmacy, invoice, payer kind) lookups use unique_return_line, which starts with them.
         indexes = [
-            models.Index(fields=["pharmacy", "invoice_number", "payer_kind"]),
             models.Index(
                 fields=["pharmacy", "return_date"],
                 condition=models.Q(applied_at__isnull=True),

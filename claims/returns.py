@@ -55,6 +55,7 @@ def returns_apply(*, pharmacy_id: int, batch_size: int = BATCH_LINES) -> Returns
 def _reasons_add_unknown(*, pharmacy_id: int) -> int:
     """A reject code missing from the catalogue is added "to classify", never dropped."""
     with transaction.atomic(), connection.cursor() as cursor:
+        night_transaction(cursor)
         cursor.execute(
             """
             INSERT INTO rejections_rejectionreason
@@ -75,77 +76,103 @@ def _reasons_add_unknown(*, pharmacy_id: int) -> int:
         return cursor.rowcount
 
 
+def night_transaction(cursor) -> None:
+    """Settings of one of the night's short transactions (SET LOCAL: they end with it).
+
+    - `synchronous_commit = off`: a commit does not wait for its WAL flush. A
+      crash can lose the last fraction of a second of committed night
+      transactions, never part of one, and never a later one without the
+      earlier ones (the WAL is replayed in order): every step recomputes from
+      the source rows, so the next run redoes exactly what was lost, and the
+      run row is marked done only after all of them.
+    - `work_mem = 64MB`: the per-batch aggregates and the matching's hash joins
+      stay in memory instead of spilling to disk.
+    """
+    cursor.execute("SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '64MB'")
+
+
 def _apply_batch(*, pharmacy_id: int, start: int, stop: int, into: ReturnsResult) -> None:
+    """Link a batch of lines and recompute their claims: one pass, one statement.
+
+    The claims' aggregates read the return lines by their natural key, so the
+    snapshot taken before the link (the statement does not see its own
+    update) gives the same sums; the link and the recompute are never apart.
+    """
     with transaction.atomic(), connection.cursor() as cursor:
+        night_transaction(cursor)
         cursor.execute(
             """
-            UPDATE claims_returnline r
-            SET claim_id = c.id, applied_at = now()
-            FROM claims_claim c
-            WHERE r.pharmacy_id = %(p)s AND r.applied_at IS NULL
-              AND r.id >= %(start)s AND r.id < %(stop)s
-              AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
-              AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
-            RETURNING r.claim_id
+            WITH linked AS (
+                UPDATE claims_returnline r
+                SET claim_id = c.id, applied_at = now()
+                FROM claims_claim c
+                WHERE r.pharmacy_id = %(p)s AND r.applied_at IS NULL
+                  AND r.id >= %(start)s AND r.id < %(stop)s
+                  AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
+                  AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
+                RETURNING r.claim_id
+            ),
+            """
+            + _RECOMPUTE.format(claims="SELECT claim_id FROM linked")
+            + """
+            SELECT (SELECT count(*) FROM linked), (SELECT count(*) FROM recomputed)
             """,
-            {"p": pharmacy_id, "start": start, "stop": stop},
+            {"p": pharmacy_id, "start": start, "stop": stop, "human": _HUMAN_STATUSES},
         )
-        claim_ids = sorted({row[0] for row in cursor.fetchall()})
-        if not claim_ids:
+        lines, claims = cursor.fetchone()
+        if not lines:
             return
-        into.lines_applied += cursor.rowcount
-        into.claims_updated += _claims_recompute(cursor, pharmacy_id=pharmacy_id, claim_ids=claim_ids)
+        into.lines_applied += lines
+        into.claims_updated += claims
         into.rejections_opened += _rejections_open(
             cursor, pharmacy_id=pharmacy_id, start=start, stop=stop
         )
 
 
-def _claims_recompute(cursor, *, pharmacy_id: int, claim_ids: list[int]) -> int:
-    """Amount paid, status and dates of these claims, from all their return lines."""
-    cursor.execute(
-        """
-        WITH agg AS (
-            SELECT c.id,
-                   COALESCE(sum(r.amount_paid)
-                            FILTER (WHERE r.status IN ('PAYE', 'PARTIEL', 'INDU')), 0) AS paid,
-                   bool_or(r.status IN ('PAYE', 'PARTIEL')) AS any_payment,
-                   bool_or(r.status = 'INDU') AS any_recovery,
-                   max(r.payment_date) FILTER (WHERE r.status IN ('PAYE', 'PARTIEL')) AS paid_on,
-                   max(r.return_date) AS last_return,
-                   max(r.return_date) FILTER (WHERE r.status = 'INDU') AS recovered_on,
-                   (array_agg(r.status ORDER BY r.return_date DESC, r.id DESC))[1] AS last_status
-            FROM unnest(%(ids)s::bigint[]) t (id)
-            JOIN claims_claim c ON c.id = t.id
-            JOIN claims_returnline r
-              ON r.pharmacy_id = c.pharmacy_id AND r.invoice_number = c.invoice_number
-             AND r.payer_kind = c.payer_kind AND r.organism_id = c.organism_id
-            WHERE c.pharmacy_id = %(p)s
-            GROUP BY c.id
-        ), computed AS (
-            SELECT agg.*,
-                   CASE
-                     WHEN agg.any_payment AND agg.paid >= c.amount_claimed THEN 'paid'
-                     WHEN agg.paid > 0 THEN 'partial'
-                     WHEN agg.last_status = 'REJETE' THEN 'rejected'
-                     -- everything paid was taken back: the receivable is open again
-                     WHEN agg.any_recovery THEN 'unpaid'
-                     ELSE 'rejected'
-                   END AS new_status
-            FROM agg JOIN claims_claim c ON c.id = agg.id
-        )
-        UPDATE claims_claim c
-        SET amount_paid = computed.paid,
-            last_return_date = computed.last_return,
-            paid_date = CASE WHEN computed.new_status = 'paid' THEN computed.paid_on END,
-            status = CASE WHEN c.status = ANY(%(human)s) THEN c.status ELSE computed.new_status END,
-            unpaid_since = CASE WHEN computed.new_status = 'unpaid' THEN computed.recovered_on END,
-            updated_at = now()
-        FROM computed
-        WHERE c.id = computed.id
-        """,
-        {"p": pharmacy_id, "ids": claim_ids, "human": _HUMAN_STATUSES},
+# Amount paid, status and dates of the claims `{claims}` selects, from all their
+# return lines (found by natural key): WITH clauses ending in `recomputed`, the
+# UPDATE … RETURNING of those claims.
+_RECOMPUTE = """
+    agg AS (
+        SELECT c.id, c.amount_claimed,
+               COALESCE(sum(r.amount_paid)
+                        FILTER (WHERE r.status IN ('PAYE', 'PARTIEL', 'INDU')), 0) AS paid,
+               bool_or(r.status IN ('PAYE', 'PARTIEL')) AS any_payment,
+               bool_or(r.status = 'INDU') AS any_recovery,
+               max(r.payment_date) FILTER (WHERE r.status IN ('PAYE', 'PARTIEL')) AS paid_on,
+               max(r.return_date) AS last_return,
+               max(r.return_date) FILTER (WHERE r.status = 'INDU') AS recovered_on,
+               (array_agg(r.status ORDER BY r.return_date DESC, r.id DESC))[1] AS last_status
+        FROM claims_claim c
+        JOIN claims_returnline r
+          ON r.pharmacy_id = c.pharmacy_id AND r.invoice_number = c.invoice_number
+         AND r.payer_kind = c.payer_kind AND r.organism_id = c.organism_id
+        WHERE c.pharmacy_id = %(p)s AND c.id IN ({claims})
+        GROUP BY c.id
+    ), computed AS (
+        SELECT agg.*,
+               CASE
+                 WHEN agg.any_payment AND agg.paid >= agg.amount_claimed THEN 'paid'
+                 WHEN agg.paid > 0 THEN 'partial'
+                 WHEN agg.last_status = 'REJETE' THEN 'rejected'
+                 -- everything paid was taken back: the receivable is open again
+                 WHEN agg.any_recovery THEN 'unpaid'
+                 ELSE 'rejected'
+               END AS new_status
+        FROM agg
+    ), recomputed AS (
+    UPDATE claims_claim c
+    SET amount_paid = computed.paid,
+        last_return_date = computed.last_return,
+        paid_date = CASE WHEN computed.new_status = 'paid' THEN computed.paid_on END,
+        status = CASE WHEN c.status = ANY(%(human)s) THEN c.status ELSE computed.new_status END,
+        unpaid_since = CASE WHEN computed.new_status = 'unpaid' THEN computed.recovered_on END,
+        updated_at = now()
+    FROM computed
+    WHERE c.id = computed.id
+    RETURNING c.id
     )
-    return cursor.rowcount
+"""
 
 
 def _rejections_open(cursor, *, pharmacy_id: int, start: int, stop: int) -> int:
@@ -190,6 +217,7 @@ def reinvoices_link(*, pharmacy_id: int) -> int:
     pair that is unique on both sides is linked: two look-alike claims stay apart.
     """
     with transaction.atomic(), connection.cursor() as cursor:
+        night_transaction(cursor)
         cursor.execute(
             """
             WITH olds AS (
@@ -259,6 +287,7 @@ def reinvoices_link(*, pharmacy_id: int) -> int:
 def rejections_close_recovered(*, pharmacy_id: int, today: dt.date | None = None) -> int:
     """Close as recovered the open rejections whose claim, or whose re-invoice, is now paid."""
     with transaction.atomic(), connection.cursor() as cursor:
+        night_transaction(cursor)
         cursor.execute(
             """
             WITH paid AS (

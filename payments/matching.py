@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from claims.returns import night_transaction
+
 DAYS_BEFORE = 3  # a credit booked a little before the slip's date (value dates)
 DAYS_AFTER = 10  # transfers arrive a few bank days after the slip
 GROUP_SPAN_DAYS = 4
@@ -52,6 +54,7 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
         "p": pharmacy_id, "before": DAYS_BEFORE, "after": DAYS_AFTER, "span": GROUP_SPAN_DAYS,
     }
     with transaction.atomic(), connection.cursor() as cursor:
+        night_transaction(cursor)
         cursor.execute(
             f"""
             -- Inside an outer transaction (tests, a caller's atomic) ON COMMIT has not fired.
@@ -64,13 +67,21 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             FROM payments_bankline bl
             WHERE bl.pharmacy_id = %(p)s AND bl.status = 'unmatched' AND bl.amount > 0;
 
+            -- A payer's name is normalised once, not once per slip (MATERIALIZED:
+            -- otherwise the planner evaluates it for each joined row).
             CREATE TEMP TABLE match_slip ON COMMIT DROP AS
+            WITH payer AS MATERIALIZED (
+                SELECT o.id, ' ' || {_NORMALIZE.format("o.name")} || ' ' AS payer_name,
+                       -- a bare numeric label carries the payer's code digits (9 at most)
+                       right(regexp_replace(o.code, '[^0-9]', '', 'g'), 9) AS payer_code
+                FROM claims_organism o
+                WHERE o.id IN (SELECT organism_id FROM payments_paymentslip
+                               WHERE pharmacy_id = %(p)s AND status = 'unmatched')
+            )
             SELECT s.id, s.organism_id, s.total, s.payment_date,
                    {_NORMALIZE.format("s.reference")} AS reference,
-                   ' ' || {_NORMALIZE.format("o.name")} || ' ' AS payer_name,
-                   -- a bare numeric label carries the payer's code digits (9 at most)
-                   right(regexp_replace(o.code, '[^0-9]', '', 'g'), 9) AS payer_code
-            FROM payments_paymentslip s JOIN claims_organism o ON o.id = s.organism_id
+                   o.payer_name, o.payer_code
+            FROM payments_paymentslip s JOIN payer o ON o.id = s.organism_id
             WHERE s.pharmacy_id = %(p)s AND s.status = 'unmatched';
             -- Temporary tables have no statistics until analysed: without them the
             -- planner picks nested loops.

@@ -18,7 +18,10 @@ class PaymentSlip(models.Model):
         PARTIAL = "partial", "Partiellement rapproché"
         MATCHED = "matched", "Rapproché"
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="payment_slips")
+    # No index of its own: every composite index starts with it.
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="payment_slips", db_index=False
+    )
     organism = models.ForeignKey(
         Organism, on_delete=models.PROTECT, related_name="payment_slips", db_index=False
     )
@@ -30,7 +33,7 @@ class PaymentSlip(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_slips",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -99,7 +102,10 @@ class BankLine(models.Model):
         MATCHED = "matched", "Rapprochée"
         IGNORED = "ignored", "Hors tiers-payant"
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="bank_lines")
+    # No index of its own: every composite index starts with it.
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="bank_lines", db_index=False
+    )
     account = models.ForeignKey(
         BankAccount, on_delete=models.PROTECT, related_name="lines", db_index=False
     )
@@ -142,7 +148,7 @@ class Reconciliation(models.Model):
         AUTO = "auto", "Automatique"
         MANUAL = "manual", "Manuel"
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+", db_index=False)
     slip = models.ForeignKey(
         PaymentSlip, on_delete=models.PROTECT, related_name="reconciliations", db_index=False
     )
@@ -164,10 +170,8 @@ class Reconciliation(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="reconciliation_positive"),
         ]
-        indexes = [
-            models.Index(fields=["pharmacy", "slip"]),
-            models.Index(fields=["pharmacy", "bank_line"]),
-        ]
+        # (pharmacy, slip) lookups use unique_reconciliation, which starts with them.
+        indexes = [models.Index(fields=["pharmacy", "bank_line"])]
 
 
 class MatchProposal(models.Model):

@@ -159,10 +159,10 @@ def database_scope(requested: ScopeRequest, *, using: str = "default") -> Iterat
         _apply(connection, previous)
 
 
-def scope_share(side_connection, *, using: str = "default") -> Scope:
+def scope_share(side_connection, scope: Scope) -> Scope:
     """A side connection doing part of the same work (an import's progress bar)
-    sees what the main connection sees, and no more."""
-    return _apply(side_connection, current_scope(using))
+    sees what the main connection saw (`current_scope()` taken there), and no more."""
+    return _apply(side_connection, scope)
 
 
 def pharmacy_task(task: Callable) -> Callable:

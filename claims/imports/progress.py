@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from django.db import connections
 
-from pharmacies.row_security import scope_share
+from pharmacies.row_security import current_scope, scope_share
 
 ProgressCallback = Callable[[int], None]
 
@@ -58,11 +58,15 @@ class BatchProgress:
     def __init__(self, batch_id: int):
         self._batch_id = batch_id
         self._connection = None
+        self._scope = current_scope()  # taken here, in the import's thread
 
     def report(self, percent: int) -> None:
         if self._connection is None:
             self._connection = connections.create_connection("default")
-            scope_share(self._connection)  # row-level security: the import's pharmacy
+            # The parser (which reads the file, hence reports) may run in a thread of
+            # its own (claims_sql); `close()` is called by the thread that made us.
+            self._connection.inc_thread_sharing()
+            scope_share(self._connection, self._scope)  # row-level security: the import's pharmacy
         with self._connection.cursor() as cursor:
             cursor.execute(
                 """

@@ -226,3 +226,61 @@ def test_a_twin_upload_committed_first_makes_the_other_fail_naming_it(pharmacy_a
     assert second.status == ImportBatch.Status.FAILED
     assert "premier.csv" in second.errors[0]["message"]
     assert snapshot() == before
+
+
+# --- in chunks: the file goes through in several upserts inside one transaction ---
+
+
+@pytest.fixture
+def tiny_chunks(monkeypatch):
+    """Two rows per chunk, so that a few rows cross several chunk boundaries."""
+    from claims.imports import claims_sql
+
+    monkeypatch.setattr(claims_sql, "CHUNK_ROWS", 2)
+
+
+def test_a_file_in_several_chunks_imports_every_row_with_one_report(pharmacy_a, tmp_path, tiny_chunks):
+    text = claims_text(pharmacy_a.finess, 4) + "\n".join(
+        claim_line(pharmacy_a.finess, str(200000001 + i), payer="AMC", organism="7123456",
+                   name="MUTUELLE EXEMPLE", amount="1,50", sent="20/01/2026")
+        for i in range(3)
+    ) + "\n"
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", text))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert (batch.counts["rows"], batch.counts["created"], batch.counts["unchanged"]) == (7, 7, 0)
+    assert batch.counts["amount"] == "98.10"  # 4 × 23,40 + 3 × 1,50
+    assert (batch.counts["first_date"], batch.counts["last_date"]) == ("2026-01-06", "2026-01-20")
+    assert batch.counts["organisms_created"] == 1
+    assert Claim.objects.filter(pharmacy=pharmacy_a, import_batch=batch).count() == 7
+    again = run_import(pharmacy_a, write(tmp_path, "g.csv", text + "\n"))
+    assert (again.counts["created"], again.counts["updated"], again.counts["unchanged"]) == (0, 0, 7)
+
+
+def test_a_bad_row_in_a_later_chunk_undoes_the_chunks_already_written(pharmacy_a, tmp_path, tiny_chunks):
+    lines = [claim_line(pharmacy_a.finess, str(100000001 + i)) for i in range(5)]
+    lines.append(claim_line(pharmacy_a.finess, "100000009", amount="douze"))
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", "\n".join([CLAIMS_HEADER, *lines]) + "\n"))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(7, "montant")]
+    assert snapshot() == before
+
+
+def test_an_invoice_twice_in_two_chunks_is_refused(pharmacy_a, tmp_path, tiny_chunks):
+    lines = [claim_line(pharmacy_a.finess, str(100000001 + i)) for i in range(4)]
+    lines.append(claim_line(pharmacy_a.finess, "100000002"))  # line 6, first on line 3
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", "\n".join([CLAIMS_HEADER, *lines]) + "\n"))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.errors == [
+        {"line": 6, "column": "facture", "message": "facture 100000002 (AMO) en double : déjà présente ligne 3"}
+    ]
+    assert not Claim.objects.exists()
+
+
+def test_a_free_text_with_tabs_and_backslashes_is_stored_as_written(pharmacy_a, tmp_path, tiny_chunks):
+    patient = "D'ARC\\Jeanne\tdite \\N"
+    line = claim_line(pharmacy_a.finess, "100000001", patient=patient, operator="\\N")
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", f"{CLAIMS_HEADER}\n{line}\n"))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    claim = Claim.objects.get(invoice_number="100000001")
+    assert (claim.patient_name, claim.operator_code) == (patient, "\\N")
