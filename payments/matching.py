@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from audit.context import audit_job
+
 DAYS_BEFORE = 3  # a credit booked a little before the slip's date (value dates)
 DAYS_AFTER = 10  # transfers arrive a few bank days after the slip
 GROUP_SPAN_DAYS = 4
@@ -51,7 +53,8 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
     params = {
         "p": pharmacy_id, "before": DAYS_BEFORE, "after": DAYS_AFTER, "span": GROUP_SPAN_DAYS,
     }
-    with transaction.atomic(), connection.cursor() as cursor:
+    with audit_job("slips_match", pharmacy_id=pharmacy_id), transaction.atomic(), \
+            connection.cursor() as cursor:
         cursor.execute(
             f"""
             -- Inside an outer transaction (tests, a caller's atomic) ON COMMIT has not fired.
