@@ -74,6 +74,9 @@ MIDDLEWARE = [
 # Audit trail (audit/tracking.py): the foreign keys copied into event tables get no
 # index of their own (each event table has one index, starting with pharmacy_id).
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+# When each statement ran, not when its transaction began: the events of one
+# transaction (a link, then its slip's new total) keep their order on the page.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 ROOT_URLCONF = "backoffice.urls"
 WSGI_APPLICATION = "backoffice.wsgi.application"
