@@ -77,9 +77,11 @@ def test_the_nightly_job_records_its_bulk_updates_with_its_context(imported):
     assert set(ReconciliationHistory.objects.values_list("pgh_context__step", flat=True)) == {"slips_match"}
 
     rejection = Rejection.objects.filter(pharmacy=pharmacy).first()
-    created = rejection_file_history(pharmacy=pharmacy, rejection=rejection)
-    assert created[-1].action == "Création"
-    assert created[-1].who == "Traitement de nuit — application des retours"
+    entries = rejection_file_history(pharmacy=pharmacy, rejection=rejection)
+    # Oldest last: the return updated the claim, then opened the rejection.
+    assert [(e.action, e.subject.split()[0]) for e in entries[-2:]] == [
+        ("Création", "Rejet"), ("Modification", "Facture")]
+    assert {e.who for e in entries[-2:]} == {"Traitement de nuit — application des retours"}
 
 
 def test_a_second_night_writes_no_event(imported):
