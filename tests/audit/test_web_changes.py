@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from audit.history import bank_line_history, rejection_file_history
+from audit.history import bank_line_history, delegation_history, rejection_file_history
 from audit.tracking import event_model_for
 from payments.models import ManualDecision, Reconciliation
 from rejections.models import ReasonCategory, Rejection, RejectionStatus
@@ -102,3 +102,21 @@ def test_delegation_rules_show_who_changed_them(login, manager_a, pharmacy_b):
     assert "Historique des modifications" in html
     assert "Règle de répartition Droits AMO" in html
     assert "Backoffice" in html
+
+
+def test_a_delegation_change_records_the_supervisor_the_mode_and_the_managers(
+    login, supervisor, manager_a, manager_c, pharmacy_b
+):
+    client = login(supervisor)
+    url = reverse("backoffice:delegation_edit", args=[pharmacy_b.pk])
+    client.post(url, {"mode": "total", "start": "2026-01-01", "managers": [manager_c.pk]})
+
+    entries = delegation_history(pharmacy=pharmacy_b)
+    by_subject = {(e.action, e.subject): e for e in entries}
+    mode = by_subject[("Modification", "Pharmacie")]
+    assert mode.who == supervisor.get_full_name()
+    assert ("Délégation", "Délégation partielle", "Délégation totale") in [
+        (c.label, c.old, c.new) for c in mode.changes]
+    assert ("Suppression", f"Affectation {manager_a.get_full_name()}") in by_subject
+    assert ("Création", f"Affectation {manager_c.get_full_name()}") in by_subject
+    assert '<span class="audit-new">Délégation totale</span>' in client.get(url).content.decode()
