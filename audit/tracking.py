@@ -84,13 +84,14 @@ def _is_auto_timestamp(field: models.Field) -> bool:
 
 
 def audit_tracked(*, inserts: bool = True, exclude: Sequence[str] = (),
-                  fields: Sequence[str] | None = None):
+                  fields: Sequence[str] | None = None, looked_up_by: Sequence[str] = ()):
     """Class decorator: record inserts (optional), real updates and deletes of the model.
 
     `exclude`: columns never copied into events (e.g. patient identity, which the
     retention purge must be able to erase for good). `fields`: copy only these.
     A model without a `pharmacy` FK is the pharmacy itself: its event table gets
-    `pharmacy_id` as a column generated from the copied `id`.
+    `pharmacy_id` as a column generated from the copied `id`. `looked_up_by`: columns
+    a page finds events by (a bank line's links), each indexed after `pharmacy_id`.
     """
 
     def decorate(model: type[models.Model]) -> type[models.Model]:
@@ -121,8 +122,13 @@ def audit_tracked(*, inserts: bool = True, exclude: Sequence[str] = (),
             attrs=attrs,
             meta={
                 "verbose_name": f"historique : {model._meta.verbose_name}",
-                "indexes": [models.Index(fields=["pharmacy_id", "pgh_obj", "pgh_id"],
-                                         name=f"{model._meta.db_table[:14]}_audit_idx")],
+                "indexes": [
+                    models.Index(fields=["pharmacy_id", "pgh_obj", "pgh_id"],
+                                 name=f"{model._meta.db_table[:14]}_audit_idx"),
+                    *(models.Index(fields=["pharmacy_id", column],
+                                   name=f"{model._meta.db_table[:14]}_audit_{column[:8]}")
+                      for column in looked_up_by),
+                ],
             },
         )(model)
         return model

@@ -140,7 +140,7 @@ class BankLine(models.Model):
         return f"{self.booking_date} {self.label} {self.amount}"
 
 
-@audit_tracked()
+@audit_tracked(looked_up_by=["bank_line"])
 class Reconciliation(models.Model):
     """A link: part (or all) of a bank line pays part (or all) of a slip. Many-to-many."""
 
@@ -215,7 +215,7 @@ class MatchProposal(models.Model):
         indexes = [models.Index(fields=["pharmacy", "status", "bank_line"])]
 
 
-@audit_tracked()
+@audit_tracked(looked_up_by=["bank_line"])
 class ManualDecision(models.Model):
     """A person unlinked (or refused) this slip and bank line: the nightly run never links them again."""
 
