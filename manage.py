@@ -6,9 +6,12 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    import pghistory
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    # Audit trail: whatever a command changes (run_matching, import_file, shell…) says which.
+    with pghistory.context(command=sys.argv[1] if len(sys.argv) > 1 else ""):
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from audit.tracking import audit_tracked
 from pharmacies.models import Pharmacy
+from rejections.models import HandledBy, ReasonCategory
 
 
+@audit_tracked()
 class ManagerAssignment(models.Model):
     """A Backoffice manager handles this (delegated) pharmacy."""
 
@@ -15,7 +18,8 @@ class ManagerAssignment(models.Model):
         Pharmacy, on_delete=models.PROTECT, related_name="manager_assignments"
     )
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments", db_index=False
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments", db_index=False,
+        verbose_name="gestionnaire",
     )
     assigned_at = models.DateTimeField(auto_now_add=True)
 
@@ -79,6 +83,7 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["pharmacy", "job", "-finished_at"])]
 
 
+@audit_tracked()
 class DelegationRule(models.Model):
     """Partial delegation: who works the rejections of one reason category by default.
 
@@ -87,8 +92,8 @@ class DelegationRule(models.Model):
     """
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="delegation_rules")
-    category = models.CharField("catégorie de motif", max_length=24)
-    handled_by = models.CharField("traité par", max_length=10)
+    category = models.CharField("catégorie de motif", max_length=24, choices=ReasonCategory.choices)
+    handled_by = models.CharField("traité par", max_length=10, choices=HandledBy.choices)
 
     class Meta:
         verbose_name = "règle de répartition"

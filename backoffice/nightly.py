@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from audit.context import audit_job
 from backoffice.models import JobRun
 from backoffice.services import delegation_rules_apply
 from claims.returns import returns_apply
@@ -78,11 +79,12 @@ def nightly_run(*, pharmacy_id: int, day: dt.date, force: bool = False) -> str:
 
 def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
     """The three steps, each committing its own short transactions."""
-    returns = returns_apply(pharmacy_id=pharmacy_id)
-    # New rejections go to the pharmacy or the Backoffice by the delegation rules.
-    delegation_rules_apply(pharmacy_ids=[pharmacy_id])
-    _pause()
-    matching = slips_match(pharmacy_id=pharmacy_id)
-    _pause()
-    unpaid = unpaid_flag(pharmacy_id=pharmacy_id, today=day)
+    with audit_job("nightly", pharmacy_id=pharmacy_id):
+        returns = returns_apply(pharmacy_id=pharmacy_id)
+        # New rejections go to the pharmacy or the Backoffice by the delegation rules.
+        delegation_rules_apply(pharmacy_ids=[pharmacy_id])
+        _pause()
+        matching = slips_match(pharmacy_id=pharmacy_id)
+        _pause()
+        unpaid = unpaid_flag(pharmacy_id=pharmacy_id, today=day)
     return {"returns": asdict(returns), "matching": asdict(matching), "unpaid_flagged": unpaid}

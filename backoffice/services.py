@@ -12,6 +12,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Subquery, Value,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from audit.context import audit_job
 from backoffice.models import ContactLog, DelegationRule, ManagerAssignment, TimeEntry
 from claims.models import Organism
 from pharmacies.models import DelegationMode, Pharmacy, User
@@ -101,6 +102,12 @@ def delegation_rules_apply(*, pharmacy_ids: Iterable[int]) -> int:
     rule of the reason's category (the pharmacy when there is none). A handler
     chosen by hand (`handled_by_overridden`) is kept. Idempotent.
     """
+    pharmacy_ids = list(pharmacy_ids)
+    with audit_job("delegation_rules", pharmacy_id=pharmacy_ids[0] if len(pharmacy_ids) == 1 else None):
+        return _delegation_rules_apply(pharmacy_ids)
+
+
+def _delegation_rules_apply(pharmacy_ids: list[int]) -> int:
     rule = Subquery(
         DelegationRule.objects.filter(
             pharmacy_id=OuterRef("pharmacy_id"),
@@ -110,7 +117,7 @@ def delegation_rules_apply(*, pharmacy_ids: Iterable[int]) -> int:
         ).values("handled_by")[:1]
     )
     return Rejection.objects.filter(
-        pharmacy_id__in=list(pharmacy_ids),
+        pharmacy_id__in=pharmacy_ids,
         handled_by_overridden=False,
         status__in=OPEN_REJECTION_STATUSES,
     ).update(

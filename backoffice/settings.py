@@ -8,6 +8,7 @@ inline), EMAIL_URL-like settings via DJANGO_EMAIL_BACKEND, MEDIA_ROOT.
 from pathlib import Path
 import os
 
+import pghistory
 from celery.schedules import crontab
 from django.utils.csp import CSP
 
@@ -41,6 +42,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_htmx",
+    # The audit trail: PostgreSQL triggers write an event per change (docs/decisions.md, "Audit trail").
+    "pgtrigger",
+    "pghistory",
     "pharmacies",
     "claims",
     "rejections",
@@ -66,7 +70,15 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Audit trail: the logged-in user and the URL go with every change of the request.
+    "pghistory.middleware.HistoryMiddleware",
 ]
+# Audit trail (audit/tracking.py): the foreign keys copied into event tables get no
+# index of their own (each event table has one index, starting with pharmacy_id).
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+# When each statement ran, not when its transaction began: the events of one
+# transaction (a link, then its slip's new total) keep their order on the page.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 ROOT_URLCONF = "backoffice.urls"
 WSGI_APPLICATION = "backoffice.wsgi.application"

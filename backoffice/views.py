@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from audit.history import delegation_history
 from backoffice import services
 from backoffice.access import backoffice_view, supervisor_view
 from backoffice.diagnostic import diagnostic_compute
@@ -304,7 +305,8 @@ def delegation_rules(request: HttpRequest, pharmacy: Pharmacy) -> TemplateRespon
         messages.success(request, f"Répartition enregistrée ; {changed} rejet(s) en cours réparti(s).")
         return redirect("backoffice:rules", pharmacy.pk)
     return TemplateResponse(
-        request, "backoffice/delegation_rules.html", {"pharmacy": pharmacy, "form": form}
+        request, "backoffice/delegation_rules.html",
+        {"pharmacy": pharmacy, "form": form, "audit_history": delegation_history(pharmacy=pharmacy)},
     )
 
 
@@ -432,6 +434,7 @@ def delegation_edit(request: HttpRequest, pharmacy_id: int) -> TemplateResponse 
         messages.success(request, f"Délégation de {pharmacy.name} enregistrée.")
         return redirect(reverse("backoffice:supervision"))
     return TemplateResponse(
-        request, "backoffice/delegation_form.html", {"pharmacy": pharmacy, "form": form}
+        request, "backoffice/delegation_form.html",
+        {"pharmacy": pharmacy, "form": form, "audit_history": delegation_history(pharmacy=pharmacy)},
     )
 

@@ -46,6 +46,10 @@ TABLES = (
     "payments_manualdecision", "payments_reconciliation", "payments_bankline",
     "payments_bankstatement", "payments_bankaccount", "claims_returnline",
     "payments_paymentslip", "claims_claim", "backoffice_jobrun",
+    # the audit trail's event tables (TRUNCATE fires no trigger: they would only grow)
+    "claims_claimhistory", "rejections_rejectionhistory", "payments_paymentsliphistory",
+    "payments_reconciliationhistory", "payments_manualdecisionhistory",
+    "backoffice_delegationrulehistory", "pharmacies_pharmacyhistory",
 )
 
 

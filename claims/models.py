@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from audit.tracking import audit_tracked
 from pharmacies.models import Pharmacy
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -101,6 +102,10 @@ OPEN_CLAIM_STATUSES = (
 )
 
 
+# Claims come by the million: their creation is recorded by their ImportBatch (who, when,
+# which file), so only changes and deletions are events. Patient identity is never copied
+# into the history: the retention purge must erase it for good (docs/decisions.md).
+@audit_tracked(inserts=False, exclude=["patient_name", "nir", "nir_key", "birth_rank"])
 class Claim(models.Model):
     """One invoice addressed to one payer: the receivable the pharmacy chases.
 
@@ -117,7 +122,7 @@ class Claim(models.Model):
     payer_kind = models.CharField("payeur", max_length=3, choices=PayerKind.choices)
     organism = models.ForeignKey(
         Organism, on_delete=models.PROTECT, related_name="claims", db_index=False,
-        db_constraint=False,
+        db_constraint=False, verbose_name="organisme",
     )
     lot_number = models.CharField("n° de lot", max_length=20, blank=True)
     care_date = models.DateField("date de soins")
@@ -147,7 +152,7 @@ class Claim(models.Model):
     )
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims",
-        db_index=False, db_constraint=False,
+        db_index=False, db_constraint=False, verbose_name="import",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

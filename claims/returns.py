@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from audit.context import audit_job
+
 BATCH_LINES = 50_000
 
 # Claims whose status a person decided: returns still update the amounts, not the status.
@@ -35,6 +37,11 @@ class ReturnsResult:
 
 def returns_apply(*, pharmacy_id: int, batch_size: int = BATCH_LINES) -> ReturnsResult:
     """Link every unapplied return line whose claim exists and bring the claims up to date."""
+    with audit_job("returns_apply", pharmacy_id=pharmacy_id):
+        return _returns_apply(pharmacy_id=pharmacy_id, batch_size=batch_size)
+
+
+def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
     result = ReturnsResult()
     with connection.cursor() as cursor:
         cursor.execute(

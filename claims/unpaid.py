@@ -14,7 +14,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import connection, transaction
 
+from audit.context import audit_job
 from claims.returns import night_transaction
+
 
 def unpaid_margin_days() -> int:
     return int(getattr(settings, "UNPAID_MARGIN_DAYS", 30))
@@ -25,7 +27,8 @@ def unpaid_flag(*, pharmacy_id: int, today: dt.date) -> int:
 
     One UPDATE guarded by the status: a second run finds nothing left to flag.
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    with audit_job("unpaid_flag", pharmacy_id=pharmacy_id), transaction.atomic(), \
+            connection.cursor() as cursor:
         night_transaction(cursor)
         cursor.execute(
             """

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from audit.context import audit_job
 from claims.returns import night_transaction
 
 DAYS_BEFORE = 3  # a credit booked a little before the slip's date (value dates)
@@ -53,7 +54,8 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
     params = {
         "p": pharmacy_id, "before": DAYS_BEFORE, "after": DAYS_AFTER, "span": GROUP_SPAN_DAYS,
     }
-    with transaction.atomic(), connection.cursor() as cursor:
+    with audit_job("slips_match", pharmacy_id=pharmacy_id), transaction.atomic(), \
+            connection.cursor() as cursor:
         night_transaction(cursor)
         cursor.execute(
             f"""

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from audit.tracking import audit_tracked
 from claims.models import MONEY, ImportBatch, Organism
 from pharmacies.models import Pharmacy
 
 
+@audit_tracked()
 class PaymentSlip(models.Model):
     """A bordereau: one payment of one payer, made of return lines, settled by a transfer."""
 
@@ -23,17 +25,20 @@ class PaymentSlip(models.Model):
         Pharmacy, on_delete=models.PROTECT, related_name="payment_slips", db_index=False
     )
     organism = models.ForeignKey(
-        Organism, on_delete=models.PROTECT, related_name="payment_slips", db_index=False
+        Organism, on_delete=models.PROTECT, related_name="payment_slips", db_index=False,
+        verbose_name="organisme",
     )
     reference = models.CharField("référence", max_length=40)
     payment_date = models.DateField("date de paiement")
     total = models.DecimalField("total", default=0, **MONEY)
     line_count = models.PositiveIntegerField("lignes", default=0)
     matched_amount = models.DecimalField("montant rapproché", default=0, **MONEY)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.UNMATCHED
+    )
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_slips",
-        db_index=False, db_constraint=False,
+        db_index=False, db_constraint=False, verbose_name="import",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -141,6 +146,7 @@ class BankLine(models.Model):
         return f"{self.booking_date} {self.label} {self.amount}"
 
 
+@audit_tracked(looked_up_by=["bank_line"])
 class Reconciliation(models.Model):
     """A link: part (or all) of a bank line pays part (or all) of a slip. Many-to-many."""
 
@@ -150,15 +156,18 @@ class Reconciliation(models.Model):
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+", db_index=False)
     slip = models.ForeignKey(
-        PaymentSlip, on_delete=models.PROTECT, related_name="reconciliations", db_index=False
+        PaymentSlip, on_delete=models.PROTECT, related_name="reconciliations", db_index=False,
+        verbose_name="bordereau",
     )
     bank_line = models.ForeignKey(
-        BankLine, on_delete=models.PROTECT, related_name="reconciliations", db_index=False
+        BankLine, on_delete=models.PROTECT, related_name="reconciliations", db_index=False,
+        verbose_name="virement",
     )
     amount = models.DecimalField("montant", **MONEY)
-    source = models.CharField(max_length=6, choices=Source.choices)
+    source = models.CharField("origine", max_length=6, choices=Source.choices)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
+        verbose_name="fait par",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -210,6 +219,7 @@ class MatchProposal(models.Model):
         indexes = [models.Index(fields=["pharmacy", "status", "bank_line"])]
 
 
+@audit_tracked(looked_up_by=["bank_line"])
 class ManualDecision(models.Model):
     """A person unlinked (or refused) this slip and bank line: the nightly run never links them again."""
 
@@ -218,11 +228,14 @@ class ManualDecision(models.Model):
         DISMISSED = "dismissed", "Proposition écartée"
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
-    slip = models.ForeignKey(PaymentSlip, on_delete=models.CASCADE, related_name="+", db_index=False)
-    bank_line = models.ForeignKey(BankLine, on_delete=models.CASCADE, related_name="+", db_index=False)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    slip = models.ForeignKey(PaymentSlip, on_delete=models.CASCADE, related_name="+", db_index=False,
+                             verbose_name="bordereau")
+    bank_line = models.ForeignKey(BankLine, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                  verbose_name="virement")
+    kind = models.CharField("décision", max_length=10, choices=Kind.choices)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
+        verbose_name="fait par",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

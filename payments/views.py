@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.history import bank_line_history
 from payments import selectors, services
 from payments.forms import allocations_from
 from payments.models import BankLine, MatchProposal, PaymentSlip, Reconciliation
@@ -59,6 +61,8 @@ def _bank_line_context(pharmacy: Pharmacy, line: BankLine, allocations=(), error
         "slips": selectors.slips_unpaid(pharmacy=pharmacy),
         "chosen": chosen, "allocated": allocated, "errors": errors,
         "remainder": line.amount - line.matched_amount - allocated,
+        # A callable: only the full page reads it, not the remainder fragment.
+        "audit_history": partial(bank_line_history, pharmacy=pharmacy, bank_line=line),
     }
 
 

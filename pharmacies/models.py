@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.crypto import salted_hmac
 
+from audit.tracking import audit_tracked
 from pharmacies.identifiers import finess_shape_is_valid
 
 
@@ -28,6 +29,8 @@ class PharmacyQuerySet(models.QuerySet):
         return self.exclude(delegation_mode=DelegationMode.NONE)
 
 
+# The delegation decides who may see the pharmacy's data: its changes are audited.
+@audit_tracked(inserts=False, fields=["delegation_mode", "delegation_hours_per_month", "delegation_start"])
 class Pharmacy(models.Model):
     finess = models.CharField("FINESS", max_length=9, unique=True, validators=[validate_finess])
     name = models.CharField("nom", max_length=200)

@@ -22,7 +22,8 @@ Who sets what (see docs/decisions.md, "Row-level security"):
   the server.
 
 Three tables stay outside: `Pharmacy`, `StaffMember` and `ManagerAssignment`
-are what the access rule reads to compute the scope in the first place.
+are what the access rule reads to compute the scope in the first place (and
+the audit trails of the first and last, which hold no health data either).
 
 A superuser (or a role with BYPASSRLS) is never subject to row-level security:
 the application must connect as an ordinary role that owns its tables
@@ -49,7 +50,12 @@ ALL_PHARMACIES_SETTING = "tiers_payant.all_pharmacies"
 POLICY_NAME = "tenant_isolation"
 
 # The access rule reads these to compute the scope: they cannot be behind it.
-ACCESS_RULE_TABLES = frozenset({"pharmacies_pharmacy", "pharmacies_staffmember", "backoffice_managerassignment"})
+# Their audit trails follow them (a supervisor delegates a pharmacy that is not
+# yet in their set; no health data there either).
+ACCESS_RULE_TABLES = frozenset({
+    "pharmacies_pharmacy", "pharmacies_staffmember", "backoffice_managerassignment",
+    "pharmacies_pharmacyhistory", "backoffice_managerassignmenthistory",
+})
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from audit.tracking import audit_tracked
 from claims.models import MONEY, Claim, PayerKind, ReturnLine
 from pharmacies.models import Pharmacy
 
@@ -83,12 +84,14 @@ class HandledBy(models.TextChoices):
     BACKOFFICE = "backoffice", "Backoffice"
 
 
+@audit_tracked()
 class Rejection(models.Model):
     """A rejected claim to be worked until the money arrives or the loss is confirmed."""
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="rejections")
     claim = models.ForeignKey(
-        Claim, on_delete=models.PROTECT, related_name="rejections", db_index=False
+        Claim, on_delete=models.PROTECT, related_name="rejections", db_index=False,
+        verbose_name="facture",
     )
     return_line = models.ForeignKey(
         ReturnLine,
@@ -97,9 +100,11 @@ class Rejection(models.Model):
         blank=True,
         related_name="rejections",
         db_index=False,
+        verbose_name="ligne de retour",
     )
     reason = models.ForeignKey(
-        RejectionReason, on_delete=models.PROTECT, related_name="rejections", db_index=False
+        RejectionReason, on_delete=models.PROTECT, related_name="rejections", db_index=False,
+        verbose_name="motif",
     )
     status = models.CharField(
         "statut", max_length=16, choices=RejectionStatus.choices, default=RejectionStatus.TO_HANDLE
@@ -118,7 +123,7 @@ class Rejection(models.Model):
     handled_by = models.CharField(
         "traité par", max_length=10, choices=HandledBy.choices, default=HandledBy.PHARMACY
     )
-    handled_by_overridden = models.BooleanField(default=False)
+    handled_by_overridden = models.BooleanField("répartition choisie à la main", default=False)
     new_invoice_number = models.CharField("nouvelle facture", max_length=9, blank=True)
     write_off_reason = models.TextField("motif de la perte", blank=True)
     recovered_amount = models.DecimalField("montant récupéré", default=0, **MONEY)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.history import rejection_file_history
 from claims.models import Claim
 from pharmacies.access import pharmacy_view
 from pharmacies.models import DelegationMode, Pharmacy
@@ -304,6 +305,7 @@ def _panel_context(request: HttpRequest, rejection: Rejection, **extra) -> dict:
         "comment_form": CommentForm(),
         "attachment_form": AttachmentForm(),
         "history": selectors.rejection_history(rejection=rejection),
+        "audit_history": rejection_file_history(pharmacy=pharmacy, rejection=rejection),
         "attachments": selectors.rejection_attachments(rejection=rejection),
         **extra,
     }

@@ -43,12 +43,14 @@ def organisms_create_missing(cursor, *, staging: str, kind: str, code: str, name
             values.append((payer_kind, payer_code, entry.name, entry.operator, entry.usual_delay_days))
         else:
             values.append((payer_kind, payer_code, (file_name or "")[:200], "", DEFAULT_DELAY_DAYS))
-    cursor.executemany(
+    # One statement, not `executemany`: pghistory's context (the audit trail) cannot be
+    # injected into an executemany (django-pghistory issue #258).
+    cursor.execute(
         """
         INSERT INTO claims_organism (kind, code, name, operator, usual_delay_days)
-        VALUES (%s, %s, %s, %s, %s)
+        SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[])
         ON CONFLICT (kind, code) DO NOTHING
         """,
-        values,
+        [list(column) for column in zip(*values)],
     )
     return [f"{label or '(sans nom)'} ({kind_} {code_})" for kind_, code_, label, _, _ in values]

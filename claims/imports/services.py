@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit.context import audit_job
 from claims.imports.claims_sql import claims_import
 from claims.imports.formats import detect_kind
 from claims.imports.progress import BatchProgress, open_with_progress
@@ -128,7 +129,10 @@ def import_batch_commit(*, batch: ImportBatch, path: Path) -> ImportBatch:
     """Run the import and keep it, in one transaction; nothing is written if a row is bad."""
     if batch.status not in OPEN_STATUSES:
         return batch
-    result = _run(batch, path, commit=True)
+    # In a worker no request says who: the batch's owner does.
+    with audit_job("import", pharmacy_id=batch.pharmacy_id, import_batch=batch.pk,
+                   user=batch.created_by_id):
+        result = _run(batch, path, commit=True)
     batch.refresh_from_db()
     if batch.status != ImportBatch.Status.COMMITTED:
         ImportBatch.objects.filter(pk=batch.pk, status__in=OPEN_STATUSES).update(
