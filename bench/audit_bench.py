@@ -42,6 +42,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 import django  # noqa: E402
 
 django.setup()
+from pharmacies.row_security import operator_process  # noqa: E402
+
+operator_process()  # a bench holds the server: every pharmacy (row-level security)
 
 from django.core.management import call_command  # noqa: E402
 

@@ -98,6 +98,9 @@ def setup_django():
     import django
 
     django.setup()
+    from pharmacies.row_security import operator_process  # noqa: E402
+
+    operator_process()  # a bench holds the server: every pharmacy (row-level security)
 
 
 def prepare_database() -> None:

@@ -34,10 +34,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 import django  # noqa: E402
 
 django.setup()
+from pharmacies.row_security import operator_process  # noqa: E402
+
+operator_process()  # a bench holds the server: every pharmacy (row-level security)
 
 from django.db import connection, connections  # noqa: E402
 
 from backoffice.nightly import nightly_steps  # noqa: E402
+from pharmacies.row_security import database_scope  # noqa: E402
 
 NIGHT = dt.date(2025, 12, 31)
 CLAIMS_PER_PHARMACY = 40_000  # about a year of a large pharmacy
@@ -205,7 +209,8 @@ def night_worker(pharmacy_ids: list[int]) -> tuple[float, float]:
         backend = cursor.fetchone()[0]
     backend_before, own_before = process_cpu_seconds(backend), time.process_time()
     for pharmacy_id in pharmacy_ids:
-        nightly_steps(pharmacy_id=pharmacy_id, day=NIGHT)
+        with database_scope([pharmacy_id]):  # as the Celery task (@pharmacy_task)
+            nightly_steps(pharmacy_id=pharmacy_id, day=NIGHT)
     cpu = (process_cpu_seconds(backend) - backend_before, time.process_time() - own_before)
     connections.close_all()
     return cpu

@@ -31,6 +31,9 @@ def django_setup():
     import django
 
     django.setup()
+    from pharmacies.row_security import operator_process  # noqa: E402
+
+    operator_process()  # a bench holds the server: every pharmacy (row-level security)
 
 
 def peak_rss_mb() -> float:

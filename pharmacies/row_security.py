@@ -143,9 +143,14 @@ def _apply(connection, requested: ScopeRequest) -> Scope:
     return scope
 
 
+# What a new server session of this process starts with: nothing, but in an
+# operator's script (`operator_process`).
+_new_connection_scope = NO_PHARMACY
+
+
 def _scope_of(connection) -> Scope:
     if connection.connection is None:
-        return NO_PHARMACY  # closed: the next server session starts with nothing set
+        return _new_connection_scope  # closed: what the next server session will start with
     return getattr(connection, "tenant_scope", NO_PHARMACY)
 
 
@@ -183,8 +188,21 @@ def pharmacy_task(task: Callable) -> Callable:
 
 
 def reset_scope_on_new_connection(sender, connection, **kwargs) -> None:
-    """A new server session has nothing set; say so on the Python side too."""
+    """A new server session has nothing set (but in an operator's script)."""
     connection.tenant_scope = NO_PHARMACY
+    if _new_connection_scope != NO_PHARMACY:
+        _apply(connection, _new_connection_scope)
+
+
+def operator_process() -> None:
+    """For a script run by whoever holds the server (the benches): every
+    connection of this process, open or to come, in the operators' scope.
+    Forked workers inherit it; per-pharmacy work still enters its pharmacy."""
+    global _new_connection_scope
+    _new_connection_scope = ALL_PHARMACIES
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            _apply(connection, ALL_PHARMACIES)
 
 
 _scope_before_task: dict[str, Scope] = {}

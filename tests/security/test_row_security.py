@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from django.apps import apps
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
@@ -186,3 +186,28 @@ def test_operator_commands_see_every_pharmacy(claims_a_and_b):
 def test_all_pharmacies_is_the_operators_scope(claims_a_and_b):
     with database_scope(NO_PHARMACY), database_scope(ALL_PHARMACIES):
         assert Claim.objects.count() == 5
+
+
+def test_an_operators_script_sees_every_pharmacy_on_every_new_connection(claims_a_and_b, monkeypatch):
+    from pharmacies import row_security
+
+    monkeypatch.setattr(row_security, "_new_connection_scope", row_security.NO_PHARMACY)
+    with database_scope(NO_PHARMACY):
+        assert Claim.objects.count() == 0
+        row_security.operator_process()
+        assert Claim.objects.count() == 5
+    assert row_security._scope_of(connection) == ALL_PHARMACIES
+
+
+def test_a_new_connection_of_an_operators_script_starts_in_their_scope(transactional_db, pharmacy_a, monkeypatch):
+    from pharmacies import row_security
+
+    ClaimFactory.create_batch(2, pharmacy=pharmacy_a)
+    monkeypatch.setattr(row_security, "_new_connection_scope", row_security.ALL_PHARMACIES)
+    side = connections.create_connection("default")
+    try:
+        with side.cursor() as cursor:  # connection_created applies the script's scope
+            cursor.execute("SELECT count(*) FROM claims_claim")
+            assert cursor.fetchone() == (2,)
+    finally:
+        side.close()
