@@ -67,26 +67,27 @@ class Sheet:
 
 def write_workbook(sheets: Sequence[Sheet], target) -> None:
     """Write the sheets into `target` (a path or a seekable binary file object)."""
-    workbook = Workbook(target, WORKBOOK_OPTIONS)
-    header_format = workbook.add_format(HEADER_STYLE)
-    formats = {kind: workbook.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
-    for sheet in sheets:
-        worksheet = workbook.add_worksheet(sheet.title[:31])
-        for index, column in enumerate(sheet.columns):
-            # A cell written without a format takes its column's: dates and
-            # amounts get theirs from here, with no per-cell style. Text
-            # columns keep the default ("General"), as typed text is text.
-            worksheet.set_column(index, index, column.width,
-                                 None if column.kind == "text" else formats[column.kind])
-        worksheet.freeze_panes(1, 0)
-        worksheet.write_row(0, 0, [column.header for column in sheet.columns], header_format)
-        write_row = worksheet.write_row
-        row_number = 0
-        for row_number, row in enumerate(sheet.rows, start=1):
-            if write_row(row_number, 0, row):
-                _write_row_cell_by_cell(worksheet, row_number, row)
-        worksheet.autofilter(0, 0, row_number, len(sheet.columns) - 1)
-    workbook.close()
+    # Closed even when the rows fail half-way (a lost database connection):
+    # closing is what deletes the temporary file behind each sheet.
+    with Workbook(target, WORKBOOK_OPTIONS) as workbook:
+        header_format = workbook.add_format(HEADER_STYLE)
+        formats = {kind: workbook.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
+        for sheet in sheets:
+            worksheet = workbook.add_worksheet(sheet.title[:31])
+            for index, column in enumerate(sheet.columns):
+                # A cell written without a format takes its column's: dates and
+                # amounts get theirs from here, with no per-cell style. Text
+                # columns keep the default ("General"), as typed text is text.
+                worksheet.set_column(index, index, column.width,
+                                     None if column.kind == "text" else formats[column.kind])
+            worksheet.freeze_panes(1, 0)
+            worksheet.write_row(0, 0, [column.header for column in sheet.columns], header_format)
+            write_row = worksheet.write_row
+            row_number = 0
+            for row_number, row in enumerate(sheet.rows, start=1):
+                if write_row(row_number, 0, row):
+                    _write_row_cell_by_cell(worksheet, row_number, row)
+            worksheet.autofilter(0, 0, row_number, len(sheet.columns) - 1)
 
 
 def _write_row_cell_by_cell(worksheet, row_number: int, row: Sequence) -> None:

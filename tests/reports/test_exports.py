@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import os
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -94,10 +96,23 @@ def test_the_rows_are_read_once_as_they_come():
     assert pulled == ROWS
 
 
+def test_rows_failing_half_way_leave_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def rows():
+        yield ROWS[0]
+        raise ConnectionError("la base ne répond plus")
+
+    with pytest.raises(ConnectionError):
+        write_workbook([Sheet("Rejets", COLUMNS, rows())], io.BytesIO())
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_download_is_a_file_on_disk_not_bytes_in_memory():
     response = workbook_response("rejets.xlsx", [Sheet("Rejets", COLUMNS, ROWS)])
     assert response["Content-Disposition"] == 'attachment; filename="rejets.xlsx"'
-    assert hasattr(response.file_to_stream, "fileno")  # a temporary file, streamed by chunks
+    # A temporary file on disk (a BytesIO has no file descriptor), streamed by chunks.
+    assert os.fstat(response.file_to_stream.fileno()).st_size > 0
     assert load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Rejets"].max_row == 4
 
 
