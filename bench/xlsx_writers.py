@@ -31,9 +31,9 @@ WRITERS = ("openpyxl", "xlsxwriter", "xlsxwriter-formats")
 def rows(count: int):
     rejected, transmitted = dt.date(2026, 10, 5), dt.date(2026, 10, 1)
     for i in range(count):
-        yield (rejected, f"{100000000 + i}", "AMO", "CPAM DU RHONE", "0450 072", "Droits non ouverts",
-               "Droits du patient", "Oui", "OP1", transmitted, Decimal("32.50"), "À traiter",
-               "Pharmacie", Decimal("0.00"), None, "")
+        yield (rejected, f"{100000000 + i}", "AMO", "CPAM DU RHONE", "0450 072",
+               "Droits non ouverts", "Droits du patient", "Oui", "OP1", transmitted,
+               Decimal("32.50"), "À traiter", "Pharmacie", Decimal("0.00"), None, "")
 
 
 def write_openpyxl(count: int, target) -> None:
@@ -56,9 +56,11 @@ def write_xlsxwriter(count: int, target, *, formats: bool) -> None:
         date = workbook.add_format({"num_format": "DD/MM/YYYY"})
         money = workbook.add_format({"num_format": '#,##0.00 "€"'})
         for index in range(16):
-            worksheet.set_column(index, index, 14, {0: date, 9: date, 14: date, 10: money, 13: money}.get(index))
+            kind = {0: date, 9: date, 14: date, 10: money, 13: money}.get(index)
+            worksheet.set_column(index, index, 14, kind)
         worksheet.freeze_panes(1, 0)
-        worksheet.write_row(0, 0, [f"Colonne {i}" for i in range(16)], workbook.add_format({"bold": True}))
+        header = workbook.add_format({"bold": True})
+        worksheet.write_row(0, 0, [f"Colonne {i}" for i in range(16)], header)
     else:
         # Without a format a date is a bare number; give the writer one so the file is right.
         worksheet.set_column(0, 0, 14, workbook.add_format({"num_format": "DD/MM/YYYY"}))
@@ -93,7 +95,8 @@ def main() -> None:
                              capture_output=True, text=True).stdout
         result = json.loads(out.strip().splitlines()[-1])
         print(f"{writer:>19}: {result['rows']} rows x 16 in {result['cpu']:.2f} s CPU "
-              f"({result['wall']:.2f} s wall), {result['kb']} KB, peak RSS {result['peak_rss_mb']:.0f} MB, "
+              f"({result['wall']:.2f} s wall), {result['kb']} KB, "
+              f"peak RSS {result['peak_rss_mb']:.0f} MB, "
               f"load {result['load']:.1f}")
 
 

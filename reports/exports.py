@@ -71,7 +71,8 @@ def write_workbook(sheets: Sequence[Sheet], target) -> None:
     # closing is what deletes the temporary file behind each sheet.
     with Workbook(target, WORKBOOK_OPTIONS) as workbook:
         header_format = workbook.add_format(HEADER_STYLE)
-        formats = {kind: workbook.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
+        formats = {kind: workbook.add_format({"num_format": code})
+                   for kind, code in NUMBER_FORMATS.items()}
         for sheet in sheets:
             worksheet = workbook.add_worksheet(sheet.title[:31])
             for index, column in enumerate(sheet.columns):
@@ -96,7 +97,9 @@ def _write_row_cell_by_cell(worksheet, row_number: int, row: Sequence) -> None:
     # row must still come; past Excel's last row (-1) the export cannot be right.
     for index, value in enumerate(row):
         if worksheet.write(row_number, index, value) == -1:
-            raise ValueError(f"Plus de {row_number - 1} lignes : au-delà de ce qu'Excel peut ouvrir.")
+            raise ValueError(
+                f"Plus de {row_number - 1} lignes : au-delà de ce qu'Excel peut ouvrir."
+            )
 
 
 def workbook_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
