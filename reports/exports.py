@@ -1,9 +1,12 @@
-"""Excel exports: streamed openpyxl workbooks in write-only mode.
+"""Excel exports: streamed workbooks written by XlsxWriter in constant-memory mode.
 
 One writer for every export (rejections, unpaid claims, slips, bank lines,
 statistics): callers give columns and an iterator of rows. Memory stays flat
-in the row count: openpyxl write-only mode spools rows to a temporary file,
-and querysets are read with `.iterator()` by the caller.
+in the row count: XlsxWriter's `constant_memory` mode writes each row to a
+temporary file as soon as the next one starts, and querysets are read with
+`.iterator()` by the caller. (Not openpyxl, which the issue named: its
+write-only mode needs more CPU than the 10 s target for 100,000 rows on its
+own; see docs/decisions.md, "Reports".)
 Dates are real dates and amounts real numbers (not text), the header row is
 frozen, an auto-filter covers the table, and column widths are set.
 """
@@ -18,10 +21,7 @@ from typing import Literal
 
 from django.db.models import F, StringAgg, Value
 from django.http import FileResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
 
 from claims.models import ClaimStatus
 from payments.models import BankLine, PaymentSlip
@@ -37,6 +37,18 @@ NUMBER_FORMATS = {
     "percent": "0.0%",
     "decimal": "0.0",
 }
+
+WORKBOOK_OPTIONS = {
+    # One row in memory at a time, the rest in a temporary file.
+    "constant_memory": True,
+    # Text stays text: a patient name or a bank label starting with "=" or
+    # "http" is data, never a formula or a link (formula injection).
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+HEADER_STYLE = {"bold": True, "bg_color": "#EEF2F6", "pattern": 1}
 
 
 @dataclass(frozen=True)
@@ -54,43 +66,40 @@ class Sheet:
 
 
 def write_workbook(sheets: Sequence[Sheet], target) -> None:
-    """Write the sheets into `target` (a path or a binary file object)."""
-    workbook = Workbook(write_only=True)
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="EEF2F6")
-    for sheet in sheets:
-        worksheet = workbook.create_sheet(title=sheet.title[:31])
-        for index, column in enumerate(sheet.columns, start=1):
-            worksheet.column_dimensions[get_column_letter(index)].width = column.width
-        worksheet.freeze_panes = "A2"
-        header = []
-        for column in sheet.columns:
-            cell = WriteOnlyCell(worksheet, value=column.header)
-            cell.font = header_font
-            cell.fill = header_fill
-            header.append(cell)
-        worksheet.append(header)
-        row_count = 0
-        # One styled cell per formatted column, reused for every row: write-only
-        # mode serialises a row as soon as it is appended, and building a styled
-        # cell per value was most of the export's time. Text needs no style.
-        template = [
-            WriteOnlyCell(worksheet) if column.kind != "text" else None for column in sheet.columns
-        ]
-        for cell, column in zip(template, sheet.columns):
-            if cell is not None:
-                cell.number_format = NUMBER_FORMATS[column.kind]
-        styled = [(index, cell) for index, cell in enumerate(template) if cell is not None]
-        for row in sheet.rows:
-            values = list(row)
-            for index, cell in styled:
-                cell.value = values[index]
-                values[index] = cell
-            worksheet.append(values)
-            row_count += 1
-        last_column = get_column_letter(len(sheet.columns))
-        worksheet.auto_filter.ref = f"A1:{last_column}{row_count + 1}"
-    workbook.save(target)
+    """Write the sheets into `target` (a path or a seekable binary file object)."""
+    # Closed even when the rows fail half-way (a lost database connection):
+    # closing is what deletes the temporary file behind each sheet.
+    with Workbook(target, WORKBOOK_OPTIONS) as workbook:
+        header_format = workbook.add_format(HEADER_STYLE)
+        formats = {kind: workbook.add_format({"num_format": code})
+                   for kind, code in NUMBER_FORMATS.items()}
+        for sheet in sheets:
+            worksheet = workbook.add_worksheet(sheet.title[:31])
+            for index, column in enumerate(sheet.columns):
+                # A cell written without a format takes its column's: dates and
+                # amounts get theirs from here, with no per-cell style. Text
+                # columns keep the default ("General"), as typed text is text.
+                worksheet.set_column(index, index, column.width,
+                                     None if column.kind == "text" else formats[column.kind])
+            worksheet.freeze_panes(1, 0)
+            worksheet.write_row(0, 0, [column.header for column in sheet.columns], header_format)
+            write_row = worksheet.write_row
+            row_number = 0
+            for row_number, row in enumerate(sheet.rows, start=1):
+                if write_row(row_number, 0, row):
+                    _write_row_cell_by_cell(worksheet, row_number, row)
+            worksheet.autofilter(0, 0, row_number, len(sheet.columns) - 1)
+
+
+def _write_row_cell_by_cell(worksheet, row_number: int, row: Sequence) -> None:
+    # write_row stops at the first cell it could not write whole: a text over
+    # Excel's 32,767 characters is written truncated (-2), and the rest of the
+    # row must still come; past Excel's last row (-1) the export cannot be right.
+    for index, value in enumerate(row):
+        if worksheet.write(row_number, index, value) == -1:
+            raise ValueError(
+                f"Plus de {row_number - 1} lignes : au-delà de ce qu'Excel peut ouvrir."
+            )
 
 
 def workbook_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
