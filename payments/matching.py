@@ -84,7 +84,8 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
                    {_NORMALIZE.format("s.reference")} AS reference,
                    o.payer_name, o.payer_code
             FROM payments_paymentslip s JOIN payer o ON o.id = s.organism_id
-            WHERE s.pharmacy_id = %(p)s AND s.status = 'unmatched';
+            -- A slip totalling zero has nothing for a transfer to pay.
+            WHERE s.pharmacy_id = %(p)s AND s.status = 'unmatched' AND s.total <> 0;
             -- Temporary tables have no statistics until analysed: without them the
             -- planner picks nested loops.
             ANALYZE match_line;

@@ -177,7 +177,8 @@ class Reconciliation(models.Model):
             models.UniqueConstraint(
                 fields=["pharmacy", "slip", "bank_line"], name="unique_reconciliation"
             ),
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="reconciliation_positive"),
+            # A recovery slip (indus) netted in a transfer is settled by a negative share.
+            models.CheckConstraint(condition=~models.Q(amount=0), name="reconciliation_not_zero"),
         ]
         # (pharmacy, slip) lookups use unique_reconciliation, which starts with them.
         indexes = [models.Index(fields=["pharmacy", "bank_line"])]

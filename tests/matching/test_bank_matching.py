@@ -61,6 +61,28 @@ def test_several_slips_of_one_payer_in_one_transfer(pharmacy_a):
     assert line.status == BankLine.Status.MATCHED and line.matched_amount == Decimal("160.25")
 
 
+def test_a_recovery_slip_netted_in_the_transfer_is_settled_with_it(pharmacy_a):
+    """A slip of recoveries (indus) totals below zero: the payer deducts it from the
+    same transfer. Found by the 200-pharmacy bench: the night failed for the pharmacy."""
+    cpam = _cpam()
+    paid = PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal("300.00"),
+                              payment_date=dt.date(2026, 10, 7))
+    recovered = PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal("-43.50"),
+                                   payment_date=dt.date(2026, 10, 8))
+    line = BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a),
+                           amount=Decimal("256.50"), booking_date=dt.date(2026, 10, 10),
+                           label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert dict(Reconciliation.objects.values_list("slip_id", "amount")) == {
+        paid.id: Decimal("300.00"), recovered.id: Decimal("-43.50")}
+    for row in (paid, recovered, line):
+        row.refresh_from_db()
+    assert paid.status == recovered.status == PaymentSlip.Status.MATCHED
+    assert (line.status, line.matched_amount) == (BankLine.Status.MATCHED, Decimal("256.50"))
+
+
 def test_two_candidates_go_to_review_with_their_evidence(pharmacy_a):
     cpam = _cpam()
     for day in (7, 9):
