@@ -16,17 +16,16 @@ the cross-pharmacy work queue. Think time between two clicks: 1–4 s.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import os
 import random
 import re
-import struct
 import time
 
 from locust import HttpUser, between, events, task
+
+from totp import totp  # bench/totp.py (locust puts the locustfile's folder on sys.path)
 
 USERS = json.loads(open(os.environ["LOCUST_USERS_FILE"], encoding="utf-8").read())
 _staff = itertools.cycle(USERS["staff"])
@@ -34,15 +33,6 @@ _managers = itertools.cycle(USERS["managers"])
 CATEGORIES = USERS["categories"]
 AGES = ["0-30", "31-60", "61-90", "90+"]
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def totp(key_hex: str, *, step: int = 30, digits: int = 6, at: float | None = None) -> str:
-    """RFC 6238, as django-otp's TOTPDevice computes it (t0 = 0, SHA-1)."""
-    counter = int((time.time() if at is None else at) // step)
-    mac = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    code = (struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 10**digits
-    return str(code).zfill(digits)
 
 
 class Person(HttpUser):

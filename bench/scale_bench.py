@@ -50,9 +50,9 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def last_month_start(months: int) -> str:
+def last_month_start(months: int, today: dt.date | None = None) -> str:
     """The generated year ends last month, as the demo's does (so "this month" pages have data)."""
-    first = dt.date.today().replace(day=1)
+    first = (today or dt.date.today()).replace(day=1)
     year, month = first.year, first.month - months
     while month < 1:
         month += 12
