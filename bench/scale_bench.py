@@ -226,7 +226,6 @@ class Bench:
             time.sleep(2)
 
     def night(self, day: dt.date) -> dict:
-        from django.db.models import Max, Min, Sum, F
 
         from backoffice.models import JobRun
         from payments.tasks import nightly_matching_all
@@ -241,8 +240,22 @@ class Bench:
         samples = self._wait(
             done=lambda: runs.filter(state__in=[JobRun.State.DONE, JobRun.State.FAILED]).count(),
             total=total, started=started, timeout=self.args.timeout)
+        return {**self.night_summary(day, sent_at=sent_at),
+                "load_avg_mean": round(sum(samples) / len(samples), 2), "load_avg_max": max(samples)}
+
+    def night_summary(self, day: dt.date, *, sent_at: dt.datetime | None = None) -> dict:
+        """A night's figures from its JobRun rows (without `sent_at`: from the first start)."""
+        self.django()
+        from django.db.models import Max, Min, Sum, F
+
+        from backoffice.models import JobRun
+        from pharmacies.models import Pharmacy
+
+        total = Pharmacy.objects.count()
+        runs = JobRun.objects.filter(job=JobRun.Job.NIGHTLY, period=day.isoformat()).exclude(finished_at=None)
         agg = runs.aggregate(first=Min("started_at"), last=Max("finished_at"),
                              busy=Sum(F("finished_at") - F("started_at")))
+        sent_at = sent_at or agg["first"]
         slowest = runs.annotate(took=F("finished_at") - F("started_at")).order_by("-took").first()
         totals: dict[str, int] = {}
         for stats in runs.values_list("stats", flat=True):
@@ -253,25 +266,28 @@ class Bench:
                             totals[f"{step}.{key}"] = totals.get(f"{step}.{key}", 0) + number
                 elif isinstance(value, int | float):
                     totals[step] = totals.get(step, 0) + value
-        return {"day": day.isoformat(), "pharmacies": total,
+        return {"day": day.isoformat(), "pharmacies": total, "runs_finished": runs.count(),
                 "failed": runs.filter(state=JobRun.State.FAILED).count(),
+                "failures": sorted({error[:160] for error in runs.filter(state=JobRun.State.FAILED)
+                                    .values_list("error", flat=True)}),
                 "wall_s": round((agg["last"] - sent_at).total_seconds(), 1),
                 "worker_busy_s": round(agg["busy"].total_seconds(), 1),
+                "mean_pharmacy_s": round(agg["busy"].total_seconds() / max(runs.count(), 1), 1),
                 "slowest_pharmacy_s": round((slowest.finished_at - slowest.started_at).total_seconds(), 1),
-                "load_avg_mean": round(sum(samples) / len(samples), 2), "load_avg_max": max(samples),
                 "totals": totals}
 
     def nightly(self) -> dict:
         self.django()
         day = dt.date.fromisoformat(self.args.day) if self.args.day else dt.date.today()
         procs = self.workers(queues="default", name="nightly")
+        nights = {}
         try:
             time.sleep(3)
-            first = self.night(day)
-            second = self.night(day + dt.timedelta(days=1))
+            for n in range(self.args.nights):
+                nights[(day + dt.timedelta(days=n)).isoformat()] = self.night(day + dt.timedelta(days=n))
         finally:
             self.stop(procs)
-        return {"workers": self.args.workers, "catch_up": first, "next_night": second}
+        return {"workers": self.args.workers, "nights": nights}
 
     def reports(self) -> dict:
         self.django()
@@ -364,6 +380,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (-c 1 each)")
     parser.add_argument("--managers", type=int, default=10, help="bench Backoffice managers")
     parser.add_argument("--day", default=None, help="night to run (default today; the next day runs too)")
+    parser.add_argument("--nights", type=int, default=2,
+                        help="consecutive nights from --day (the first catches up the loaded files)")
+    parser.add_argument("--summarise-night", metavar="DAY",
+                        help="print (and keep in state.json) the figures of a night already run")
     parser.add_argument("--redis-url", default=os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--timeout", type=float, default=4 * 3600)
     parser.add_argument("--only", choices=PHASES)
@@ -374,6 +394,12 @@ def main() -> None:
         raise SystemExit("DATABASE_URL must name the bench's own database (e.g. .../scale_bench)")
     args.start = args.start or last_month_start(args.months)
     bench = Bench(args)
+    if args.summarise_night:
+        figures = bench.night_summary(dt.date.fromisoformat(args.summarise_night))
+        bench.state.setdefault("night_summaries", {})[args.summarise_night] = figures
+        bench.state_file.write_text(json.dumps(bench.state, indent=2, ensure_ascii=False))
+        print(json.dumps(figures, ensure_ascii=False))
+        return
     if args.redo:
         for phase in PHASES[PHASES.index(args.redo):]:
             bench.state.pop(phase, None)
