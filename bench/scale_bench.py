@@ -16,14 +16,15 @@ skipped on the next run (so the big database is built once and reused):
             own share of the pharmacies; then VACUUM ANALYZE and a checkpoint;
 - nightly:  2 Celery workers (`-c 1` each) on Redis, the beat task
             `nightly_matching_all` sent once, timed until every pharmacy's
-            JobRun is done; then a second night (the next day, no new files):
-            the first night catches up the whole year, the second is the
-            steady-state cost of a night;
+            JobRun is finished; `--nights` consecutive days from `--day`
+            (default 2: the first night catches up the whole loaded year, the
+            next one, with no new file, is the steady-state cost of a night);
 - reports:  2 workers on the `default` and `pdf` queues, `monthly_reports_all`
             sent once, timed until every pharmacy's MonthlyReport is sent;
 - size:     `pg_total_relation_size` per table, per million claims.
 
-`--redo PHASE` forgets a phase (and the ones after it); `--only PHASE` runs one.
+`--redo PHASE` forgets a phase (and the ones after it); `--only PHASE` runs one;
+`--summarise-night DAY` prints the figures of a night from its JobRun rows.
 Prints each phase's figures as JSON and writes them to state.json.
 """
 
