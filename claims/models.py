@@ -267,6 +267,14 @@ class ReturnLine(models.Model):
                 condition=models.Q(applied_at__isnull=True),
                 name="return_line_not_applied",
             ),
+            # The night's "lines still to apply" bounds (min/max id of one pharmacy):
+            # without it PostgreSQL walks the primary key from both ends and, when
+            # nothing is left to apply, reads all 7 M lines (docs/decisions.md, "## Scale").
+            models.Index(
+                fields=["pharmacy", "id"],
+                condition=models.Q(applied_at__isnull=True),
+                name="return_line_to_apply_ids",
+            ),
             models.Index(fields=["pharmacy", "slip"]),
             models.Index(fields=["pharmacy", "claim"]),
         ]
