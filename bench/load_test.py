@@ -76,6 +76,10 @@ def users_file(*, staff_count: int, manager_count: int, per_pharmacy: int, seed:
 
     django.setup()
     from django.db.models import Count
+
+    from pharmacies.row_security import operator_process
+
+    operator_process()  # the bench holds the server (row-level security)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from backoffice.demo import DEMO_PASSWORD

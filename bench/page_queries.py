@@ -39,6 +39,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+
+from pharmacies.row_security import operator_process  # noqa: E402
+
+operator_process()  # arranging users as an operator; each page request is scoped by the middleware
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402

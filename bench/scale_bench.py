@@ -97,6 +97,9 @@ class Bench:
             import django
 
             django.setup()
+            from pharmacies.row_security import operator_process
+
+            operator_process()  # a bench holds the server: every pharmacy (row-level security)
             self._django = True
 
     def save(self, phase: str, figures: dict) -> None:
