@@ -202,6 +202,9 @@ def main() -> None:
                         seed=args.seed)
     (out / "users.json").write_text(json.dumps(people))
 
+    # DEBUG off serves hashed static files from the manifest: collect them first.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                   check=True)
     access_log = out / "access.log"
     access_log.unlink(missing_ok=True)
     gunicorn = subprocess.Popen(
