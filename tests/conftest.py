@@ -4,8 +4,9 @@
 - `preparateur_a`: counter staff of pharmacy A;
 - `manager_a`: the Backoffice manager A is delegated to (also handles B);
 - `manager_c`: a manager of another pharmacy (C), who must never see A;
+- `preparateur_n`, `titulaire_n`: staff of pharmacy N, which works its own file;
 - `supervisor`: sees every delegated pharmacy;
-- `pharmacy_a`, `pharmacy_b`, `pharmacy_c`.
+- `pharmacy_a`, `pharmacy_b`, `pharmacy_c`, `pharmacy_n`; a rejection in each of A, B, N.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pharmacies.models import DelegationMode, StaffRole, User
 from tests.sessions import two_factor_pass
 from tests.factories import (
     TEST_PASSWORD,
+    ClaimFactory,
     ManagerAssignmentFactory,
     PharmacyFactory,
+    RejectionFactory,
     StaffMemberFactory,
     UserFactory,
 )
@@ -55,6 +58,43 @@ def preparateur_a(pharmacy_a):
     return StaffMemberFactory(
         pharmacy=pharmacy_a, role=StaffRole.PREPARATEUR, user__username="preparateur_a"
     ).user
+
+
+@pytest.fixture
+def pharmacy_n(db):
+    """A pharmacy that works its own file (no delegation)."""
+    return PharmacyFactory(name="Pharmacie N", delegation_mode=DelegationMode.NONE)
+
+
+@pytest.fixture
+def preparateur_n(pharmacy_n):
+    return StaffMemberFactory(
+        pharmacy=pharmacy_n, role=StaffRole.PREPARATEUR, user__username="preparateur_n",
+        user__first_name="Lucie", user__last_name="Perrin", operator_code="PREP1",
+    ).user
+
+
+@pytest.fixture
+def titulaire_n(pharmacy_n):
+    return StaffMemberFactory(
+        pharmacy=pharmacy_n, role=StaffRole.TITULAIRE, user__username="titulaire_n",
+        operator_code="TIT1",
+    ).user
+
+
+@pytest.fixture
+def rejection_n(pharmacy_n):
+    return RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, patient_name="MARTIN Paul"))
+
+
+@pytest.fixture
+def rejection_a(pharmacy_a):
+    return RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_a))
+
+
+@pytest.fixture
+def rejection_b(pharmacy_b):
+    return RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_b))
 
 
 @pytest.fixture

@@ -21,7 +21,12 @@ def import_generated_month(pharmacy, month_dir: Path) -> None:
     """A month as it arrives: claims, returns, then one bank statement."""
     import_or_fail(pharmacy, month_dir / "factures.csv")
     import_or_fail(pharmacy, month_dir / "retours.csv")
-    import_or_fail(pharmacy, next(month_dir / name for name in BANK_FILES if (month_dir / name).exists()))
+    import_or_fail(pharmacy, bank_statement_of(month_dir))
+
+
+def bank_statement_of(month_dir: Path) -> Path:
+    """The month's bank statement, in whichever format the generator wrote it."""
+    return next(month_dir / name for name in BANK_FILES if (month_dir / name).exists())
 
 
 def generated_months(data_dir: Path, finess: str) -> list[Path]:

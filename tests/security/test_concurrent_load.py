@@ -26,7 +26,7 @@ from claims.models import ImportBatch
 from pharmacies.row_security import database_scope, tenant_tables
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
-from tests.generated import BANK_FILES, generated_months
+from tests.generated import bank_statement_of, generated_months
 
 # Natural keys only: ids differ between the two runs, the business state must not.
 STATE = {
@@ -80,10 +80,6 @@ def committed(pharmacy, path: Path) -> None:
     assert batch.status == ImportBatch.Status.COMMITTED, (path.name, batch.errors[:3])
 
 
-def bank_file(month: Path) -> Path:
-    return next(month / name for name in BANK_FILES if (month / name).exists())
-
-
 def empty_tenant_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(tenant_tables()) + " CASCADE")
@@ -128,7 +124,7 @@ def test_concurrent_imports_and_nights_end_as_the_serial_run(quarter, tmp_path):
     day = night_after(months)
 
     for month in months:
-        for path in (month / "factures.csv", month / "retours.csv", bank_file(month)):
+        for path in (month / "factures.csv", month / "retours.csv", bank_statement_of(month)):
             committed(pharmacy, path)
     nightly_steps(pharmacy_id=pharmacy.pk, day=day)
     serial = business_state()
@@ -140,7 +136,7 @@ def test_concurrent_imports_and_nights_end_as_the_serial_run(quarter, tmp_path):
     lines = (months[0] / "factures.csv").read_bytes().splitlines(keepends=True)
     resent = tmp_path / "factures-renvoi.csv"
     resent.write_bytes(b"".join(lines[:-1]))
-    twin = bank_file(months[1])
+    twin = bank_statement_of(months[1])
     outcomes: list[str] = []
     imports_done: list[threading.Event] = []
 
@@ -180,7 +176,7 @@ def test_concurrent_imports_and_nights_end_as_the_serial_run(quarter, tmp_path):
     crowd = Crowd(pharmacy.pk)
     crowd.add(imports(*(month / "factures.csv" for month in months)))
     crowd.add(imports(resent, *(month / "retours.csv" for month in months)))
-    crowd.add(imports(*(bank_file(month) for month in months if bank_file(month) != twin)))
+    crowd.add(imports(*(bank_statement_of(month) for month in months if bank_statement_of(month) != twin)))
     crowd.add(double_upload())
     crowd.add(double_upload())
     crowd.add(nights)
