@@ -66,6 +66,8 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
+    # A returns import: when the nightly job applied its lines to their claims.
+    applied_at = models.DateTimeField("appliqué par la nuit le", null=True, blank=True)
 
     class Meta:
         verbose_name = "import"
@@ -239,7 +241,6 @@ class ReturnLine(models.Model):
         Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="return_lines",
         db_index=False,
     )
-    applied_at = models.DateTimeField("appliqué le", null=True, blank=True)
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="return_lines",
         db_index=False, db_constraint=False,
@@ -262,19 +263,8 @@ class ReturnLine(models.Model):
         ]
         # (pharmacy, invoice, payer kind) lookups use unique_return_line, which starts with them.
         indexes = [
-            models.Index(
-                fields=["pharmacy", "return_date"],
-                condition=models.Q(applied_at__isnull=True),
-                name="return_line_not_applied",
-            ),
-            # The night's "lines still to apply" bounds (min/max id of one pharmacy):
-            # without it PostgreSQL walks the primary key from both ends and, when
-            # nothing is left to apply, reads all 7 M lines (docs/decisions.md, "## Scale").
-            models.Index(
-                fields=["pharmacy", "id"],
-                condition=models.Q(applied_at__isnull=True),
-                name="return_line_to_apply_ids",
-            ),
+            # The night reads a returns import's lines by id range (claims/returns.py).
+            models.Index(fields=["pharmacy", "import_batch", "id"], name="return_line_batch_ids"),
             models.Index(fields=["pharmacy", "slip"]),
             models.Index(fields=["pharmacy", "claim"]),
         ]

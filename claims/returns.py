@@ -2,9 +2,11 @@
 
 A claim's state is *recomputed* from all its return lines (found by the natural
 key pharmacy + invoice + payer kind + organism), never incremented: replaying a
-batch, or the whole night after a crash, gives the same row. Each batch is one
-short transaction that links its lines, recomputes their claims and opens the
-rejections, so a crash leaves every batch either fully done or untouched.
+batch, or the whole night after a crash, gives the same row. Each chunk of
+lines is one short transaction that links them if needed, recomputes their
+claims and opens the rejections, so a crash leaves every chunk either fully
+done or untouched. A return line is not rewritten to mark it applied: its
+import batch is (docs/decisions.md, "Matching").
 """
 
 from __future__ import annotations
@@ -36,30 +38,67 @@ class ReturnsResult:
 
 
 def returns_apply(*, pharmacy_id: int, batch_size: int = BATCH_LINES) -> ReturnsResult:
-    """Link every unapplied return line whose claim exists and bring the claims up to date."""
+    """Bring the claims up to date with every return line not yet applied."""
     with audit_job("returns_apply", pharmacy_id=pharmacy_id):
         return _returns_apply(pharmacy_id=pharmacy_id, batch_size=batch_size)
+
+
+# What the night has still to apply, without rewriting a return line to say so:
+# - the lines of a committed returns import the night has not applied yet (the
+#   import linked them to their claim when it existed: they are applied by
+#   recomputing those claims, and the import batch is then marked applied);
+# - the lines still waiting for their claim (no claim when imported), linked as
+#   soon as it exists. Lines and their batch's status commit together, so a
+#   batch committed while the night runs is simply the next night's.
+_WAITING = "r.pharmacy_id = %(p)s AND r.claim_id IS NULL"
+_IN_BATCH = (
+    "r.pharmacy_id = %(p)s AND r.import_batch_id = %(batch)s AND r.claim_id IS NOT NULL"
+    " AND r.id >= %(start)s AND r.id < %(stop)s"
+)
 
 
 def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
     result = ReturnsResult()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT min(id), max(id) FROM claims_returnline"
-            " WHERE pharmacy_id = %s AND applied_at IS NULL",
+            """
+            SELECT b.id, min(r.id), max(r.id)
+            FROM claims_importbatch b
+            -- (an import whose lines were all already known has none of its own)
+            LEFT JOIN claims_returnline r
+                   ON r.import_batch_id = b.id AND r.pharmacy_id = b.pharmacy_id
+            WHERE b.pharmacy_id = %s AND b.kind = 'returns' AND b.status = 'committed'
+              AND b.applied_at IS NULL
+            GROUP BY b.id ORDER BY b.id
+            """,
             [pharmacy_id],
         )
-        low, high = cursor.fetchone()
-    if low is not None:
-        result.reasons_added = _reasons_add_unknown(pharmacy_id=pharmacy_id)
-        for start in range(low, high + 1, batch_size):
-            _apply_batch(pharmacy_id=pharmacy_id, start=start, stop=start + batch_size, into=result)
+        batches = cursor.fetchall()
+        cursor.execute(
+            "SELECT min(id), max(id) FROM claims_returnline WHERE pharmacy_id = %s AND claim_id IS NULL",
+            [pharmacy_id],
+        )
+        waiting_low, waiting_high = cursor.fetchone()
+    if batches or waiting_low is not None:
+        result.reasons_added = _reasons_add_unknown(
+            pharmacy_id=pharmacy_id, batch_ids=[batch for batch, _, _ in batches]
+        )
+    if waiting_low is not None:
+        for start in range(waiting_low, waiting_high + 1, batch_size):
+            _apply_chunk(pharmacy_id=pharmacy_id, waiting=True, into=result,
+                         params={"start": start, "stop": start + batch_size})
+    for batch, low, high in batches:
+        starts = range(low, high + 1, batch_size) if low is not None else range(0, 1)
+        for start in starts:
+            _apply_chunk(pharmacy_id=pharmacy_id, waiting=False, into=result,
+                         params={"batch": batch, "start": start, "stop": start + batch_size},
+                         last=start == starts[-1])
     result.reinvoices_linked = reinvoices_link(pharmacy_id=pharmacy_id)
     result.rejections_recovered = rejections_close_recovered(pharmacy_id=pharmacy_id)
     return result
 
 
-def _reasons_add_unknown(*, pharmacy_id: int) -> int:
+def _reasons_add_unknown(*, pharmacy_id: int, batch_ids: list[int]) -> int:
     """A reject code missing from the catalogue is added "to classify", never dropped."""
     with transaction.atomic(), connection.cursor() as cursor:
         night_transaction(cursor)
@@ -73,12 +112,13 @@ def _reasons_add_unknown(*, pharmacy_id: int) -> int:
                    COALESCE(NULLIF(r.reject_label, ''), 'CODE INCONNU ' || r.reject_code),
                    'to_classify', 'unknown', '', '', false, true
             FROM claims_returnline r
-            WHERE r.pharmacy_id = %s AND r.applied_at IS NULL
+            WHERE r.pharmacy_id = %(p)s
+              AND (r.import_batch_id = ANY(%(batches)s) OR r.claim_id IS NULL)
               AND r.status = 'REJETE' AND r.reject_code <> ''
             ORDER BY r.payer_kind, r.reject_code, r.return_date
             ON CONFLICT (payer_kind, code) DO NOTHING
             """,
-            [pharmacy_id],
+            {"p": pharmacy_id, "batches": batch_ids},
         )
         return cursor.rowcount
 
@@ -98,42 +138,51 @@ def night_transaction(cursor) -> None:
     cursor.execute("SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '64MB'")
 
 
-def _apply_batch(*, pharmacy_id: int, start: int, stop: int, into: ReturnsResult) -> None:
-    """Link a batch of lines and recompute their claims: one pass, one statement.
+def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: ReturnsResult,
+                 last: bool = False) -> None:
+    """Apply one chunk of lines (an id range) in one short transaction.
 
+    Waiting lines are linked to their claim first (one UPDATE, in the same
+    statement as the recompute); a batch's lines were linked by their import.
     The claims' aggregates read the return lines by their natural key, so the
-    snapshot taken before the link (the statement does not see its own
-    update) gives the same sums; the link and the recompute are never apart.
+    snapshot taken before the link (a statement does not see its own update)
+    gives the same sums. The chunk's rejecting lines then open their rejections,
+    and the last chunk of a batch marks it applied.
     """
+    params = {**params, "p": pharmacy_id, "human": _HUMAN_STATUSES}
+    if waiting:
+        lines = f"""
+            UPDATE claims_returnline r SET claim_id = c.id
+            FROM claims_claim c
+            WHERE {_WAITING} AND r.id >= %(start)s AND r.id < %(stop)s
+              AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
+              AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
+            RETURNING r.id, r.claim_id"""
+    else:
+        lines = f"SELECT r.id, r.claim_id FROM claims_returnline r WHERE {_IN_BATCH}"
     with transaction.atomic(), connection.cursor() as cursor:
         night_transaction(cursor)
         cursor.execute(
+            f"""
+            WITH lines AS ({lines}),
             """
-            WITH linked AS (
-                UPDATE claims_returnline r
-                SET claim_id = c.id, applied_at = now()
-                FROM claims_claim c
-                WHERE r.pharmacy_id = %(p)s AND r.applied_at IS NULL
-                  AND r.id >= %(start)s AND r.id < %(stop)s
-                  AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
-                  AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
-                RETURNING r.claim_id
-            ),
-            """
-            + _RECOMPUTE.format(claims="SELECT claim_id FROM linked")
+            + _RECOMPUTE.format(claims="SELECT claim_id FROM lines")
             + """
-            SELECT (SELECT count(*) FROM linked), (SELECT count(*) FROM recomputed)
+            SELECT (SELECT array_agg(id) FROM lines), (SELECT count(*) FROM recomputed)
             """,
-            {"p": pharmacy_id, "start": start, "stop": stop, "human": _HUMAN_STATUSES},
+            params,
         )
-        lines, claims = cursor.fetchone()
-        if not lines:
-            return
-        into.lines_applied += lines
-        into.claims_updated += claims
-        into.rejections_opened += _rejections_open(
-            cursor, pharmacy_id=pharmacy_id, start=start, stop=stop
-        )
+        line_ids, claims = cursor.fetchone()
+        if line_ids:
+            into.lines_applied += len(line_ids)
+            into.claims_updated += claims
+            into.rejections_opened += _rejections_open(
+                cursor, pharmacy_id=pharmacy_id, line_ids=line_ids
+            )
+        if last:
+            cursor.execute(
+                "UPDATE claims_importbatch SET applied_at = now() WHERE id = %s", [params["batch"]]
+            )
 
 
 # Amount paid, status and dates of the claims `{claims}` selects, from all their
@@ -182,7 +231,7 @@ _RECOMPUTE = """
 """
 
 
-def _rejections_open(cursor, *, pharmacy_id: int, start: int, stop: int) -> int:
+def _rejections_open(cursor, *, pharmacy_id: int, line_ids: list[int]) -> int:
     """One rejection (and its "opened" event) per rejecting line; a replay inserts nothing."""
     cursor.execute(
         """
@@ -200,7 +249,7 @@ def _rejections_open(cursor, *, pharmacy_id: int, start: int, stop: int) -> int:
             JOIN pharmacies_pharmacy ph ON ph.id = r.pharmacy_id
             JOIN rejections_rejectionreason rr
               ON rr.payer_kind = r.payer_kind AND rr.code = r.reject_code
-            WHERE r.pharmacy_id = %(p)s AND r.id >= %(start)s AND r.id < %(stop)s
+            WHERE r.pharmacy_id = %(p)s AND r.id = ANY(%(lines)s)
               AND r.status = 'REJETE' AND r.claim_id IS NOT NULL
             ON CONFLICT (pharmacy_id, return_line_id) DO NOTHING
             RETURNING id, pharmacy_id, reason_id
@@ -211,7 +260,7 @@ def _rejections_open(cursor, *, pharmacy_id: int, start: int, stop: int) -> int:
                'Rejet reçu : ' || rr.code || ' ' || rr.label, now()
         FROM opened JOIN rejections_rejectionreason rr ON rr.id = opened.reason_id
         """,
-        {"p": pharmacy_id, "start": start, "stop": stop},
+        {"p": pharmacy_id, "lines": line_ids},
     )
     return cursor.rowcount
 

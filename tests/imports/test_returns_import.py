@@ -6,8 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
-from claims.models import ImportBatch, ReturnLine
+from claims.models import Claim, ClaimStatus, ImportBatch, ReturnLine
+from claims.returns import returns_apply
 from payments.models import PaymentSlip
 from tests.imports.helpers import CPAM_RHONE, RETURNS_HEADER, claims_text, run_import, snapshot, write
 
@@ -51,7 +53,8 @@ def test_a_return_before_its_claim_is_kept_and_a_known_claim_is_linked(pharmacy_
     waiting = ReturnLine.objects.filter(claim__isnull=True)
     assert waiting.count() == 3
     assert batch.counts["waiting_for_claim"] == 3
-    assert all(line.applied_at is None for line in ReturnLine.objects.all())  # the nightly job applies
+    batch.refresh_from_db()
+    assert batch.applied_at is None  # the nightly job applies
 
 
 def test_the_same_returns_in_another_file_change_nothing(pharmacy_a, tmp_path):
@@ -64,6 +67,30 @@ def test_the_same_returns_in_another_file_change_nothing(pharmacy_a, tmp_path):
             again.counts["slips_updated"]) == (0, 0, 0, 0)
     assert snapshot() == before
     assert list(PaymentSlip.objects.values_list("reference", "total", "line_count")) == slips
+
+
+def test_the_night_applies_each_returns_import_once_without_rewriting_its_lines(
+        pharmacy_a, tmp_path):
+    run_import(pharmacy_a, write(tmp_path, "factures.csv", claims_text(pharmacy_a.finess, 2)))
+    first = run_import(pharmacy_a, write(tmp_path, "a.csv", returns_text(pharmacy_a.finess, ROWS)))
+    # The same lines in another file: nothing of its own, still an import to close.
+    again = run_import(pharmacy_a, write(tmp_path, "b.csv", returns_text(pharmacy_a.finess, ROWS) + "\n"))
+    versions = line_versions()
+
+    result = returns_apply(pharmacy_id=pharmacy_a.id)
+
+    first.refresh_from_db(); again.refresh_from_db()
+    assert first.applied_at is not None and again.applied_at is not None
+    assert result.lines_applied == 2  # the two lines whose claim is known; 3 still wait
+    assert Claim.objects.exclude(status=ClaimStatus.TRANSMITTED).count() == 2
+    assert line_versions() == versions  # no return line was rewritten
+    assert returns_apply(pharmacy_id=pharmacy_a.id).lines_applied == 0
+
+
+def line_versions() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, xmin::text FROM claims_returnline ORDER BY id")
+        return cursor.fetchall()
 
 
 def test_a_later_file_adding_a_line_to_a_slip_updates_its_total(pharmacy_a, tmp_path):

@@ -7,7 +7,8 @@ from django.db import connection
 QUERIES = {
     "claims": "SELECT id, status, amount_paid, paid_date, unpaid_since, last_return_date,"
               " reinvoice_of_id FROM claims_claim ORDER BY id",
-    "return_lines": "SELECT id, claim_id, applied_at IS NOT NULL FROM claims_returnline ORDER BY id",
+    "return_lines": "SELECT id, claim_id FROM claims_returnline ORDER BY id",
+    "returns_imports": "SELECT id, applied_at IS NOT NULL FROM claims_importbatch ORDER BY id",
     "rejections": "SELECT id, claim_id, return_line_id, reason_id, status, amount, rejected_on,"
                   " new_invoice_number, recovered_amount, closed_on FROM rejections_rejection"
                   " ORDER BY id",

@@ -126,7 +126,7 @@ def summary(pharmacy) -> dict:
         "claims": sorted(Counter(Claim.objects.filter(pharmacy=pharmacy)
                                  .values_list("status", "amount_paid")).items()),
         "lines_applied": ReturnLine.objects.filter(pharmacy=pharmacy,
-                                                   applied_at__isnull=False).count(),
+                                                   claim__isnull=False).count(),
         "rejections": sorted(Counter(Rejection.objects.filter(pharmacy=pharmacy)
                                      .values_list("status", "amount", "reason__to_classify")).items()),
         "links": sorted(Reconciliation.objects.filter(pharmacy=pharmacy)
@@ -166,7 +166,7 @@ def test_a_killed_worker_redelivers_and_finishes_like_a_clean_run(broker, worker
                      args=[killed.pk, DAY.isoformat()], queue="default")
     # Killed between two steps: returns applied and committed, matching not yet run.
     wait_until(lambda: ReturnLine.objects.filter(pharmacy=killed,
-                                                 applied_at__isnull=False).exists(),
+                                                 claim__isnull=False).exists(),
                what="the first step")
     assert JobRun.objects.get(pharmacy=killed).state == "running"
     assert not Reconciliation.objects.filter(pharmacy=killed).exists()

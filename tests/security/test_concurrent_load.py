@@ -34,13 +34,16 @@ STATE = {
                         c.unpaid_since, c.last_return_date, o.invoice_number
                  FROM claims_claim c LEFT JOIN claims_claim o ON o.id = c.reinvoice_of_id""",
     "return_lines": """SELECT r.invoice_number, r.payer_kind, r.return_date, r.status, r.amount_paid,
-                              c.invoice_number, r.applied_at IS NOT NULL, s.reference
+                              c.invoice_number, s.reference
                        FROM claims_returnline r LEFT JOIN claims_claim c ON c.id = r.claim_id
                        LEFT JOIN payments_paymentslip s ON s.id = r.slip_id""",
     "rejections": """SELECT c.invoice_number, c.payer_kind, reason.code, j.status, j.amount,
                             j.rejected_on, j.new_invoice_number, j.recovered_amount, j.closed_on
                      FROM rejections_rejection j JOIN claims_claim c ON c.id = j.claim_id
                      JOIN rejections_rejectionreason reason ON reason.id = j.reason_id""",
+    # Whatever the order, every committed returns file ends applied by a night.
+    "returns_imports": """SELECT file_name, applied_at IS NOT NULL FROM claims_importbatch
+                          WHERE kind = 'returns' AND status = 'committed'""",
     "slips": "SELECT reference, total, line_count, status, matched_amount FROM payments_paymentslip",
     "bank_lines": "SELECT natural_key, amount, status, matched_amount FROM payments_bankline",
     "reconciliations": """SELECT s.reference, b.natural_key, r.amount, r.source
