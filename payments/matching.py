@@ -14,6 +14,10 @@ automatically only when it is the only one for its credit and for each of its
 slips; everything else becomes a proposal in the review queue. The run only inserts links (ON CONFLICT DO NOTHING) and
 only looks at unmatched rows, so it never undoes a person's link; a pair a
 person unlinked or dismissed (`ManualDecision`) is never proposed again.
+
+Texts are compared once normalised by the SQL function `match_normalize`
+(payments/migrations/0009): a bank line carries its normalised label and
+complements in `match_text`, written by the database with the line.
 """
 
 from __future__ import annotations
@@ -28,14 +32,6 @@ from claims.returns import night_transaction
 DAYS_BEFORE = 3  # a credit booked a little before the slip's date (value dates)
 DAYS_AFTER = 10  # transfers arrive a few bank days after the slip
 GROUP_SPAN_DAYS = 4
-
-# Upper-case, accents off, anything but letters and digits turned into one space.
-# (Accents are translated before upper(): a database in the C locale does not upper-case them.)
-_NORMALIZE = (
-    "regexp_replace(upper(translate({0}, 'àâäçéèêëîïôöùûüÿÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ',"
-    " 'aaaceeeeiioouuuyAAACEEEEIIOOUUUY')), '[^A-Z0-9]+', ' ', 'g')"
-)
-
 
 @dataclass
 class MatchingResult:
@@ -58,14 +54,12 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             connection.cursor() as cursor:
         night_transaction(cursor)
         cursor.execute(
-            f"""
+            """
             -- Inside an outer transaction (tests, a caller's atomic) ON COMMIT has not fired.
             DROP TABLE IF EXISTS match_line, match_slip, match_cand, match_cand_slip,
                                  match_auto;
             CREATE TEMP TABLE match_line ON COMMIT DROP AS
-            SELECT bl.id, bl.amount, bl.booking_date,
-                   ' ' || {_NORMALIZE.format("bl.label || ' ' || coalesce(bl.details::text, '')")}
-                   || ' ' AS text
+            SELECT bl.id, bl.amount, bl.booking_date, bl.match_text AS text
             FROM payments_bankline bl
             WHERE bl.pharmacy_id = %(p)s AND bl.status = 'unmatched' AND bl.amount > 0;
 
@@ -73,7 +67,7 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             -- otherwise the planner evaluates it for each joined row).
             CREATE TEMP TABLE match_slip ON COMMIT DROP AS
             WITH payer AS MATERIALIZED (
-                SELECT o.id, ' ' || {_NORMALIZE.format("o.name")} || ' ' AS payer_name,
+                SELECT o.id, ' ' || match_normalize(o.name) || ' ' AS payer_name,
                        -- a bare numeric label carries the payer's code digits (9 at most)
                        right(regexp_replace(o.code, '[^0-9]', '', 'g'), 9) AS payer_code
                 FROM claims_organism o
@@ -81,7 +75,7 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
                                WHERE pharmacy_id = %(p)s AND status = 'unmatched')
             )
             SELECT s.id, s.organism_id, s.total, s.payment_date,
-                   {_NORMALIZE.format("s.reference")} AS reference,
+                   match_normalize(s.reference) AS reference,
                    o.payer_name, o.payer_code
             FROM payments_paymentslip s JOIN payer o ON o.id = s.organism_id
             -- A slip totalling zero has nothing for a transfer to pay.
@@ -108,30 +102,45 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             WHERE l.booking_date - s.payment_date BETWEEN -%(before)s AND %(after)s;
 
             -- Several slips of one payer in one transfer: the slips of a run of up to
-            -- five consecutive payment days (running sums, so no quadratic join).
+            -- five consecutive payment days. Window frames of 1 to 5 days give each
+            -- run's total in one sort of the days (no join of the days with themselves);
+            -- the payer's names join only the runs whose total is a credit's amount.
             WITH days AS (
-                SELECT organism_id, payment_date, sum(total) AS total, count(*) AS n,
-                       min(payer_name) AS payer_name, min(payer_code) AS payer_code
+                SELECT organism_id, payment_date, sum(total) AS total, count(*) AS n
                 FROM match_slip GROUP BY organism_id, payment_date
-            ), cum AS (
-                SELECT days.*, sum(total) OVER w AS cum_total, sum(n) OVER w AS cum_n,
-                       row_number() OVER w AS rn
-                FROM days WINDOW w AS (PARTITION BY organism_id ORDER BY payment_date)
+            ), runs AS (
+                SELECT organism_id, payment_date AS first_day,
+                       ARRAY[payment_date, max(payment_date) OVER w1, max(payment_date) OVER w2,
+                             max(payment_date) OVER w3, max(payment_date) OVER w4] AS last_day,
+                       ARRAY[total, sum(total) OVER w1, sum(total) OVER w2, sum(total) OVER w3,
+                             sum(total) OVER w4] AS total,
+                       ARRAY[n, sum(n) OVER w1, sum(n) OVER w2, sum(n) OVER w3,
+                             sum(n) OVER w4] AS slips,
+                       ARRAY[1, count(*) OVER w1, count(*) OVER w2, count(*) OVER w3,
+                             count(*) OVER w4] AS days
+                FROM days
+                WINDOW w1 AS (PARTITION BY organism_id ORDER BY payment_date
+                                    ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING),
+                       w2 AS (PARTITION BY organism_id ORDER BY payment_date
+                                    ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING),
+                       w3 AS (PARTITION BY organism_id ORDER BY payment_date
+                                    ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING),
+                       w4 AS (PARTITION BY organism_id ORDER BY payment_date
+                                    ROWS BETWEEN CURRENT ROW AND 4 FOLLOWING)
             ), groups AS (
-                SELECT a.organism_id, a.payer_name, a.payer_code,
-                       a.payment_date AS first_day, b.payment_date AS last_day,
-                       b.cum_total - a.cum_total + a.total AS total
-                FROM cum a
-                CROSS JOIN generate_series(0, 4) k
-                JOIN cum b ON b.organism_id = a.organism_id AND b.rn = a.rn + k
-                WHERE b.payment_date <= a.payment_date + %(span)s
-                  AND b.cum_n - a.cum_n + a.n >= 2
+                SELECT r.organism_id, r.first_day, r.last_day[k] AS last_day, r.total[k] AS total
+                FROM runs r CROSS JOIN generate_series(1, 5) k
+                WHERE r.days[k] = k  -- a run of k payment days (not cut short by the last day)
+                  AND r.slips[k] >= 2 AND r.last_day[k] <= r.first_day + %(span)s
+            ), payer AS (
+                SELECT DISTINCT organism_id, payer_name, payer_code FROM match_slip
             ), hits AS (
                 SELECT l.id AS bank_line_id, l.booking_date - g.last_day AS date_gap, g.*
                 FROM groups g JOIN match_line l ON l.amount = g.total
+                JOIN payer p ON p.organism_id = g.organism_id
                 WHERE l.booking_date - g.last_day BETWEEN -%(before)s AND %(after)s
-                  AND (position(g.payer_name IN l.text) > 0
-                       OR (length(g.payer_code) >= 9 AND position(g.payer_code IN l.text) > 0))
+                  AND (position(p.payer_name IN l.text) > 0
+                       OR (length(p.payer_code) >= 9 AND position(p.payer_code IN l.text) > 0))
             )
             INSERT INTO match_cand
                 (bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap)

@@ -125,6 +125,11 @@ class BankLine(models.Model):
     label = models.CharField("libellé", max_length=255)
     bank_reference = models.CharField("référence bancaire", max_length=64, blank=True)
     details = models.JSONField("compléments", default=dict, blank=True)
+    # The label and the 05 complements as the matching reads them (upper case, no
+    # accents, words separated by one space), written by the database when the
+    # line is saved (trigger and `match_normalize`, migration 0009): computed once
+    # per line, not once per night.
+    match_text = models.TextField(default="", blank=True, editable=False)
     matched_amount = models.DecimalField("montant rapproché", default=0, **MONEY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
     created_at = models.DateTimeField(auto_now_add=True)
