@@ -265,6 +265,16 @@ class ReturnLine(models.Model):
         indexes = [
             # The night reads a returns import's lines by id range (claims/returns.py).
             models.Index(fields=["pharmacy", "import_batch", "id"], name="return_line_batch_ids"),
+            # The lines still waiting for their claim (few): their bounds in one probe.
+            # Without it min(id)/max(id) walk the primary key from both ends, and when
+            # none is left they read every line of every pharmacy (docs/decisions.md,
+            # "## Scale"). A line linked at its import never changes `claim`, so this
+            # predicate costs its updates nothing.
+            models.Index(
+                fields=["pharmacy", "id"],
+                condition=models.Q(claim__isnull=True),
+                name="return_line_waiting_ids",
+            ),
             models.Index(fields=["pharmacy", "slip"]),
             models.Index(fields=["pharmacy", "claim"]),
         ]

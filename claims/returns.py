@@ -111,10 +111,12 @@ def _reasons_add_unknown(*, pharmacy_id: int, batch_ids: list[int]) -> int:
                    r.reject_code, r.payer_kind,
                    COALESCE(NULLIF(r.reject_label, ''), 'CODE INCONNU ' || r.reject_code),
                    'to_classify', 'unknown', '', '', false, true
-            FROM claims_returnline r
-            WHERE r.pharmacy_id = %(p)s
-              AND (r.import_batch_id = ANY(%(batches)s) OR r.claim_id IS NULL)
-              AND r.status = 'REJETE' AND r.reject_code <> ''
+            FROM (SELECT * FROM claims_returnline
+                  WHERE pharmacy_id = %(p)s AND import_batch_id = ANY(%(batches)s)
+                  UNION ALL  -- two index scans, never the whole table
+                  SELECT * FROM claims_returnline
+                  WHERE pharmacy_id = %(p)s AND claim_id IS NULL) r
+            WHERE r.status = 'REJETE' AND r.reject_code <> ''
             ORDER BY r.payer_kind, r.reject_code, r.return_date
             ON CONFLICT (payer_kind, code) DO NOTHING
             """,
