@@ -28,6 +28,7 @@ from backoffice.services import delegation_rules_apply
 from claims.returns import returns_apply
 from claims.unpaid import unpaid_flag
 from payments.matching import slips_match
+from reports.statistics import monthly_counts_refresh
 
 
 def _lock_key(pharmacy_id: int, day: dt.date) -> int:
@@ -78,7 +79,7 @@ def nightly_run(*, pharmacy_id: int, day: dt.date, force: bool = False) -> str:
 
 
 def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
-    """The three steps, each committing its own short transactions."""
+    """The steps, each committing its own short transactions."""
     with audit_job("nightly", pharmacy_id=pharmacy_id):
         returns = returns_apply(pharmacy_id=pharmacy_id)
         # New rejections go to the pharmacy or the Backoffice by the delegation rules.
@@ -87,4 +88,7 @@ def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
         matching = slips_match(pharmacy_id=pharmacy_id)
         _pause()
         unpaid = unpaid_flag(pharmacy_id=pharmacy_id, today=day)
-    return {"returns": asdict(returns), "matching": asdict(matching), "unpaid_flagged": unpaid}
+        # Last: the past months' claim counts the portfolio reads, with tonight's rejections.
+        months = monthly_counts_refresh(pharmacy_id=pharmacy_id, today=day)
+    return {"returns": asdict(returns), "matching": asdict(matching), "unpaid_flagged": unpaid,
+            "months_counted": months}

@@ -42,7 +42,13 @@ from rejections.models import (
     RejectionStatus,
     UnpaidFollowUp,
 )
-from reports.statistics import add_months, first_of_month, rejection_rates_by_month
+from reports.models import MonthlyClaimCount
+from reports.statistics import (
+    PAST_MONTHS_COUNTED,
+    add_months,
+    first_of_month,
+    rejection_rates_by_month,
+)
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 # Money at risk: what is still owed on claims the payer rejected or never paid (docs/decisions.md).
@@ -75,6 +81,9 @@ def backoffice_rejections(queryset: QuerySet[Rejection]) -> QuerySet[Rejection]:
 def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> QuerySet[Pharmacy]:
     month_start = first_of_month(today)
     zero_money = Value(Decimal("0"), output_field=MONEY_FIELD)
+    past_months = MonthlyClaimCount.objects.filter(
+        month__gte=add_months(month_start, -PAST_MONTHS_COUNTED), month__lt=month_start
+    )
     return pharmacies.annotate(
         money_at_risk=Coalesce(
             _per_pharmacy(
@@ -117,6 +126,9 @@ def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> Query
             ),
             0,
         ),
+        # The 12 past months as counted by the last night (reports.models.MonthlyClaimCount).
+        claims_12_months=_per_pharmacy(past_months, Sum("claims"), IntegerField()),
+        rejected_12_months=_per_pharmacy(past_months, Sum("rejected"), IntegerField()),
         # GREATEST ignores NULLs in PostgreSQL: the latest of whatever happened.
         last_activity=Greatest(
             _per_pharmacy(RejectionEvent.objects.all(), Max("created_at"), DateTimeField()),
@@ -174,19 +186,17 @@ def portfolio_rows(
     month = first_of_month(today)
     pharmacies = pharmacies.order_by("name")
     with_figures = list(annotate_figures(pharmacies, today=today))
-    rates = rejection_rates_by_month(
-        pharmacies=pharmacies, first_month=add_months(month, -12), last_month=month
-    )
+    # This month live; the 12 months before it from the night's counts (annotate_figures).
+    this_month = rejection_rates_by_month(pharmacies=pharmacies, first_month=month, last_month=month)
     rows = []
     for pharmacy in with_figures:
-        months = rates.get(pharmacy.pk, [])
-        past = months[:-1]
-        claims = sum(m.claims for m in past)
+        months = this_month.get(pharmacy.pk, [])
+        claims = pharmacy.claims_12_months
         rows.append(
             PortfolioRow(
                 pharmacy=pharmacy,
                 rate_this_month=months[-1].rate if months else None,
-                rate_12_months=sum(m.rejected for m in past) / claims if claims else None,
+                rate_12_months=pharmacy.rejected_12_months / claims if claims else None,
             )
         )
     key = sort.lstrip("-")

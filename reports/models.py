@@ -62,3 +62,29 @@ class MonthlyReport(models.Model):
             )
             row = cursor.fetchone()
         return cls.objects.get(pk=row[0]) if row else None
+
+
+class MonthlyClaimCount(models.Model):
+    """A pharmacy's claims transmitted in a past month, and how many of them were
+    rejected, as counted by the last night (`reports.statistics.monthly_counts_refresh`).
+
+    The portfolio's 12-month rejection rate sums 12 of these rows per pharmacy
+    instead of counting a year of claims at every request (docs/decisions.md,
+    "## Scale"); the current month is still counted live.
+    """
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("mois", help_text="Premier jour du mois")
+    claims = models.PositiveIntegerField("factures", default=0)
+    rejected = models.PositiveIntegerField("factures rejetées", default=0)
+    counted_at = models.DateTimeField("compté le", auto_now=True)
+
+    class Meta:
+        verbose_name = "décompte mensuel des factures"
+        verbose_name_plural = "décomptes mensuels des factures"
+        constraints = [
+            models.UniqueConstraint(fields=["pharmacy", "month"], name="unique_monthly_claim_count")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} — {self.claims} factures, {self.rejected} rejetées"

@@ -20,6 +20,7 @@ from claims.ageing import AGE_BUCKETS
 from claims.models import OPEN_CLAIM_STATUSES, Claim
 from pharmacies.models import Pharmacy
 from rejections.models import HandledBy, ReasonCategory, Rejection
+from reports.models import MonthlyClaimCount
 
 
 def first_of_month(day: dt.date) -> dt.date:
@@ -99,6 +100,33 @@ def rejection_rates_by_month(
         ]
         for pharmacy_id in pharmacy_ids
     }
+
+
+PAST_MONTHS_COUNTED = 12
+
+
+def monthly_counts_refresh(*, pharmacy_id: int, today: dt.date) -> int:
+    """Recount one pharmacy's 12 months before `today`'s month into MonthlyClaimCount.
+
+    The night's last step: the counts are those of `rejection_rates_by_month`
+    (one definition), so the portfolio's 12-month rate is last night's. Idempotent.
+    """
+    month = first_of_month(today)
+    rates = rejection_rates_by_month(
+        pharmacies=Pharmacy.objects.filter(pk=pharmacy_id),
+        first_month=add_months(month, -PAST_MONTHS_COUNTED),
+        last_month=add_months(month, -1),
+    )
+    counts = [
+        MonthlyClaimCount(pharmacy_id=pharmacy_id, month=rate.month, claims=rate.claims,
+                          rejected=rate.rejected)
+        for rate in rates.get(pharmacy_id, [])
+    ]
+    MonthlyClaimCount.objects.bulk_create(
+        counts, update_conflicts=True, unique_fields=["pharmacy", "month"],
+        update_fields=["claims", "rejected", "counted_at"],
+    )
+    return len(counts)
 
 
 # ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from backoffice.selectors import portfolio_rows
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode
 from rejections.models import HandledBy
+from reports.statistics import monthly_counts_refresh
 from tests.factories import (
     BankLineFactory,
     ClaimFactory,
@@ -51,6 +52,7 @@ def _portfolio_of(count):
 def test_figures_of_one_pharmacy(manager_a, pharmacy_b):
     _fill(pharmacy_b, manager_a)
     ClaimFactory(pharmacy=pharmacy_b, status="transmitted", transmission_date=dt.date(2025, 12, 1))
+    monthly_counts_refresh(pharmacy_id=pharmacy_b.pk, today=TODAY)  # the night's count
     rows = {r.pharmacy.pk: r for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a), today=TODAY)}
     row = rows[pharmacy_b.pk]
     assert row.pharmacy.money_at_risk == Decimal("60.00")  # 40 unpaid + (25 - 5) rejected
@@ -62,6 +64,24 @@ def test_figures_of_one_pharmacy(manager_a, pharmacy_b):
     assert row.rate_this_month == pytest.approx(1 / 2)
     assert row.rate_12_months == 0.0  # Sept. and Dec. claims, none rejected
     assert row.pharmacy.last_activity is None  # no import, event or reminder yet
+
+
+def test_the_12_month_rate_is_last_nights_and_this_months_is_live(manager_a, pharmacy_b):
+    september = [ClaimFactory(pharmacy=pharmacy_b, transmission_date=dt.date(2026, 9, day))
+                 for day in (1, 2)]
+    november = ClaimFactory(pharmacy=pharmacy_b, transmission_date=TODAY.replace(day=2))
+    monthly_counts_refresh(pharmacy_id=pharmacy_b.pk, today=TODAY)
+
+    def row():
+        return {r.pharmacy.pk: r for r in portfolio_rows(
+            pharmacies=visible_pharmacies(manager_a), today=TODAY)}[pharmacy_b.pk]
+
+    assert (row().rate_12_months, row().rate_this_month) == (0.0, 0.0)
+    RejectionFactory(claim=september[0])  # rejected during the day
+    RejectionFactory(claim=november)
+    assert (row().rate_12_months, row().rate_this_month) == (0.0, 1.0)
+    monthly_counts_refresh(pharmacy_id=pharmacy_b.pk, today=TODAY)  # the next night
+    assert row().rate_12_months == pytest.approx(1 / 2)
 
 
 def test_partial_delegation_counts_only_the_backoffice_share(manager_a, pharmacy_b):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from claims.models import ClaimStatus
 from payments import services
 from payments.models import Reconciliation
 from rejections.models import Rejection
+from reports.models import MonthlyClaimCount
 from tests.matching.scenario import DAY, night_scenario
 from tests.matching.snapshot import database_snapshot
 
@@ -30,6 +32,20 @@ def test_the_night_applies_everything(pharmacy_a):
     assert Reconciliation.objects.get().bank_line == s["auto_line"]
     run = JobRun.objects.get(pharmacy=pharmacy_a, job="nightly", period=DAY.isoformat())
     assert run.state == JobRun.State.DONE and run.stats["matching"]["auto_linked"] == 1
+
+
+def test_the_night_counts_the_past_months_for_the_portfolio(pharmacy_a):
+    night_scenario(pharmacy_a)  # 4 claims sent in October (2 rejected tonight), 1 in September
+
+    nightly_run(pharmacy_id=pharmacy_a.id, day=DAY)
+
+    counts = {c.month: (c.claims, c.rejected)
+              for c in MonthlyClaimCount.objects.filter(pharmacy=pharmacy_a)}
+    assert len(counts) == 12 and min(counts) == dt.date(2025, 12, 1)
+    assert max(counts) == dt.date(2026, 11, 1)  # December, the night's month, is counted live
+    assert counts[dt.date(2026, 10, 1)] == (4, 2)
+    assert counts[dt.date(2026, 9, 1)] == (1, 0)
+    assert sum(claims for claims, _ in counts.values()) == 5
 
 
 def test_a_second_run_changes_nothing(pharmacy_a):
