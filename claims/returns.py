@@ -74,19 +74,25 @@ def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
             [pharmacy_id],
         )
         batches = cursor.fetchall()
+        # Waiting lines are few and scattered among the pharmacy's ids: chunks of
+        # `batch_size` lines each (every batch_size-th id starts one), not of ids.
         cursor.execute(
-            "SELECT min(id), max(id) FROM claims_returnline WHERE pharmacy_id = %s AND claim_id IS NULL",
-            [pharmacy_id],
+            """
+            SELECT id FROM (
+                SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
+                FROM claims_returnline WHERE pharmacy_id = %s AND claim_id IS NULL
+            ) waiting WHERE n %% %s = 0 ORDER BY id
+            """,
+            [pharmacy_id, batch_size],
         )
-        waiting_low, waiting_high = cursor.fetchone()
-    if batches or waiting_low is not None:
+        waiting_starts = [start for (start,) in cursor.fetchall()]
+    if batches or waiting_starts:
         result.reasons_added = _reasons_add_unknown(
             pharmacy_id=pharmacy_id, batch_ids=[batch for batch, _, _ in batches]
         )
-    if waiting_low is not None:
-        for start in range(waiting_low, waiting_high + 1, batch_size):
-            _apply_chunk(pharmacy_id=pharmacy_id, waiting=True, into=result,
-                         params={"start": start, "stop": start + batch_size})
+    for start, stop in zip(waiting_starts, [*waiting_starts[1:], None]):
+        _apply_chunk(pharmacy_id=pharmacy_id, waiting=True, into=result,
+                     params={"start": start, "stop": stop})
     for batch, low, high in batches:
         starts = range(low, high + 1, batch_size) if low is not None else range(0, 1)
         for start in starts:
@@ -156,7 +162,8 @@ def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: Returns
         lines = f"""
             UPDATE claims_returnline r SET claim_id = c.id
             FROM claims_claim c
-            WHERE {_WAITING} AND r.id >= %(start)s AND r.id < %(stop)s
+            WHERE {_WAITING} AND r.id >= %(start)s
+              AND (r.id < %(stop)s OR %(stop)s::bigint IS NULL)
               AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
               AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
             RETURNING r.id, r.claim_id"""

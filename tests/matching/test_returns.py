@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from claims.models import ClaimStatus, ReturnStatus
+from claims import returns as returns_module
 from claims.returns import returns_apply
 from rejections.models import Rejection, RejectionEvent, RejectionReason, RejectionStatus
 from tests.factories import ClaimFactory, ReasonFactory, ReturnLineFactory
@@ -177,3 +178,25 @@ def test_two_lookalike_reinvoices_are_not_linked(pharmacy_a):
 
     old.refresh_from_db()
     assert old.status == ClaimStatus.REJECTED and not old.reinvoiced_as.exists()
+
+
+def test_waiting_lines_are_applied_in_chunks_of_lines_not_of_ids(pharmacy_a, pharmacy_b,
+                                                                 monkeypatch):
+    claims = [ClaimFactory(pharmacy=pharmacy_a, amount_claimed=Decimal("10.00")) for _ in range(5)]
+    for claim in claims:
+        _unlinked_return(claim, amount_paid=Decimal("10.00"))
+        # other pharmacies' lines in between: pharmacy A's ids are scattered
+        for _ in range(3):
+            _unlinked_return(ClaimFactory(pharmacy=pharmacy_b), amount_paid=Decimal("1.00"))
+    chunks = []
+    apply_chunk = returns_module._apply_chunk
+    monkeypatch.setattr(returns_module, "_apply_chunk",
+                        lambda **kwargs: chunks.append(kwargs["params"]) or apply_chunk(**kwargs))
+
+    result = returns_apply(pharmacy_id=pharmacy_a.id, batch_size=2)
+
+    assert len(chunks) == 3  # 2 + 2 + 1 lines, over ids spanning 17
+    assert result.lines_applied == 5 and result.claims_updated == 5
+    for claim in claims:
+        claim.refresh_from_db()
+    assert {claim.status for claim in claims} == {ClaimStatus.PAID}
