@@ -73,7 +73,9 @@ class MonthlyClaimCount(models.Model):
     "## Scale"); the current month is still counted live.
     """
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.CASCADE, related_name="+")
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.CASCADE, related_name="+", db_index=False  # unique (pharmacy, month)
+    )
     month = models.DateField("mois", help_text="Premier jour du mois")
     claims = models.PositiveIntegerField("factures", default=0)
     rejected = models.PositiveIntegerField("factures rejetées", default=0)

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('claims', models.PositiveIntegerField(default=0, verbose_name='factures')),
                 ('rejected', models.PositiveIntegerField(default=0, verbose_name='factures rejetées')),
                 ('counted_at', models.DateTimeField(auto_now=True, verbose_name='compté le')),
-                ('pharmacy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pharmacies.pharmacy')),
+                ('pharmacy', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pharmacies.pharmacy')),
             ],
             options={
                 'verbose_name': 'décompte mensuel des factures',

@@ -18,6 +18,7 @@ from backoffice.models import LetterTemplate, ManagerAssignment, TimeEntry
 from claims.models import ClaimStatus, PayerKind
 from pharmacies.models import DelegationMode, User
 from rejections.models import HandledBy
+from reports.statistics import monthly_counts_refresh
 from tests.sessions import log_in_through_the_browser
 from tests.factories import (
     BankLineFactory,
@@ -78,6 +79,8 @@ def _portfolio():
                                       ("DUBOIS Marc", 70, "143.75"), ("PETIT Louis", 35, "27.00")]
     ]
     ClaimFactory(pharmacy=target, organism=cpam, status=ClaimStatus.UNPAID, transmission_date=today - dt.timedelta(days=40))
+    for pharmacy in pharmacies:  # the past months' counts, as last night left them
+        monthly_counts_refresh(pharmacy_id=pharmacy.pk, today=today)
     return manager, supervisor, target, mutuelle, unpaid[:3]
 
 
