@@ -64,7 +64,6 @@ def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
             """
             SELECT b.id, min(r.id), max(r.id)
             FROM claims_importbatch b
-            -- (an import whose lines were all already known has none of its own)
             LEFT JOIN claims_returnline r
                    ON r.import_batch_id = b.id AND r.pharmacy_id = b.pharmacy_id
             WHERE b.pharmacy_id = %s AND b.kind = 'returns' AND b.status = 'committed'
@@ -94,7 +93,9 @@ def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
         _apply_chunk(pharmacy_id=pharmacy_id, waiting=True, into=result,
                      params={"start": start, "stop": stop})
     for batch, low, high in batches:
-        starts = range(low, high + 1, batch_size) if low is not None else range(0, 1)
+        # An import whose lines were all already known has none of its own: one
+        # empty chunk still closes it.
+        starts = range(low, high + 1, batch_size) if low is not None else range(1)
         for start in starts:
             _apply_chunk(pharmacy_id=pharmacy_id, waiting=False, into=result,
                          params={"batch": batch, "start": start, "stop": start + batch_size},
