@@ -50,6 +50,7 @@ TABLES = (
     "payments_manualdecision", "payments_reconciliation", "payments_bankline",
     "payments_bankstatement", "payments_bankaccount", "claims_returnline",
     "payments_paymentslip", "claims_claim", "claims_importbatch", "backoffice_jobrun",
+    "reports_monthlyclaimcount",
     # the audit trail's event tables (TRUNCATE fires no trigger: they would only grow)
     "claims_claimhistory", "rejections_rejectionhistory", "payments_paymentsliphistory",
     "payments_reconciliationhistory", "payments_manualdecisionhistory",
@@ -237,18 +238,51 @@ def night_worker(pharmacy_ids: list[int]) -> tuple[float, float]:
     return cpu
 
 
-def night(pharmacy_ids: list[int], workers: int) -> tuple[float, float, float]:
-    """Wall seconds of the night, and the CPU seconds of its backends and of its workers.
+SERVER_PROCESSES = ("checkpointer", "background writer", "walwriter", "autovacuum")
+
+
+def server_cpu_seconds() -> float:
+    """CPU seconds of the server's own processes (checkpoints, WAL writing, autovacuum)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            title = (entry / "cmdline").read_bytes().decode(errors="replace")
+            if title.startswith("postgres:") and any(name in title for name in SERVER_PROCESSES):
+                total += process_cpu_seconds(int(entry.name))
+        except (OSError, ValueError):
+            continue  # not a process, or gone meanwhile
+    return total
+
+
+def server_counters() -> tuple[int, int]:
+    """WAL bytes written and checkpoints done since the server's statistics were reset."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT wal_bytes FROM pg_stat_wal)::bigint,"
+                       " (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)")
+        return cursor.fetchone()
+
+
+def night(pharmacy_ids: list[int], workers: int) -> dict:
+    """Wall seconds of the night; CPU seconds of its backends, its workers and the server.
 
     On a machine shared with other people's work, the CPU seconds are the
-    steadier figure: wall time also counts the waits for a core.
+    steadier figure: wall time also counts the waits for a core. The server's
+    own processes (checkpointer, WAL writer) take the rest of the two cores.
     """
+    wal_before, checkpoints_before = server_counters()
     connections.close_all()
     shares = [pharmacy_ids[i::workers] for i in range(workers)]
-    began = time.perf_counter()
+    server_before, began = server_cpu_seconds(), time.perf_counter()
     with get_context("fork").Pool(workers) as pool:
         cpus = pool.map(night_worker, shares)
-    return (time.perf_counter() - began, sum(c[0] for c in cpus), sum(c[1] for c in cpus))
+    seconds, server_cpu = time.perf_counter() - began, server_cpu_seconds() - server_before
+    wal_after, checkpoints_after = server_counters()
+    return {
+        "night_s": round(seconds, 2), "backend_cpu_s": round(sum(c[0] for c in cpus), 1),
+        "worker_cpu_s": round(sum(c[1] for c in cpus), 1), "server_cpu_s": round(server_cpu, 1),
+        "wal_mb": round((wal_after - wal_before) / 2**20),
+        "checkpoints": checkpoints_after - checkpoints_before,
+    }
 
 
 def count(table: str, where: str = "TRUE") -> int:
@@ -346,7 +380,7 @@ def main() -> None:
         night_ids, naive_id = (ids[:-1], ids[-1]) if naive is None else (ids, 0)
         returns = count("claims_returnline", f"pharmacy_id <> {naive_id}")
         load_before = os.getloadavg()[0]
-        seconds, backend_cpu, worker_cpu = night(night_ids, args.workers)
+        figures = night(night_ids, args.workers)
         load_after = os.getloadavg()[0]
         if naive is None:
             naive_returns = count("claims_returnline", f"pharmacy_id = {naive_id}")
@@ -357,9 +391,8 @@ def main() -> None:
             "claims": count("claims_claim", f"pharmacy_id <> {naive_id}"),
             "pharmacies": len(night_ids), "returns": returns,
             "bank_lines": count("payments_bankline", f"pharmacy_id <> {naive_id}"),
-            "build_s": round(build_seconds, 1), "night_s": round(seconds, 2),
-            "returns_per_s": round(returns / seconds),
-            "backend_cpu_s": round(backend_cpu, 1), "worker_cpu_s": round(worker_cpu, 1),
+            "build_s": round(build_seconds, 1), **figures,
+            "returns_per_s": round(returns / figures["night_s"]),
             "load_average": [round(load_before, 1), round(load_after, 1)],
             "auto_links": count("payments_reconciliation", f"pharmacy_id <> {naive_id}"),
             "unlinked_returns": count("claims_returnline",
