@@ -144,18 +144,20 @@ def unpaid_worklist(
     )
 
 
-# The distinct values of an indexed (pharmacy_id, column, …) claim column (the
-# operators), one index probe per value per pharmacy: a "loose index scan", which
-# PostgreSQL does not plan by itself. A DISTINCT over the claims read every claim
-# of the pharmacies, i.e. grew with their history (docs/decisions.md, "## Scale").
+# The distinct values of a claim column (the operators) among the claims not paid,
+# one probe of the partial index (pharmacy_id, column) WHERE status <> 'paid' per
+# value per pharmacy: a "loose index scan", which PostgreSQL does not plan by
+# itself. A DISTINCT over the claims read every claim of the pharmacies, i.e. grew
+# with their history (docs/decisions.md, "## Scale").
 _DISTINCT_CLAIM_VALUES = """
     SELECT DISTINCT found.value FROM pharmacies_pharmacy p CROSS JOIN LATERAL (
         WITH RECURSIVE walk(value) AS (
-            (SELECT c.{column} FROM claims_claim c WHERE c.pharmacy_id = p.id
+            (SELECT c.{column} FROM claims_claim c
+             WHERE c.pharmacy_id = p.id AND c.status <> 'paid'
              ORDER BY c.{column} LIMIT 1)
             UNION ALL
             SELECT (SELECT c.{column} FROM claims_claim c
-                    WHERE c.pharmacy_id = p.id AND c.{column} > walk.value
+                    WHERE c.pharmacy_id = p.id AND c.status <> 'paid' AND c.{column} > walk.value
                     ORDER BY c.{column} LIMIT 1)
             FROM walk WHERE walk.value IS NOT NULL
         )
@@ -170,11 +172,16 @@ def _distinct_claim_values(column: str, pharmacies: QuerySet[Pharmacy]) -> RawSQ
 
 
 def worklist_filter_choices(*, pharmacies: QuerySet[Pharmacy]) -> dict:
-    """The payers and operators present in these pharmacies' claims (two small queries)."""
-    # Payers: PostgreSQL already probes (pharmacy, organism) once per known payer
-    # (a few hundred), so the semi-join stays as it is (10 ms for 14 pharmacies).
+    """The payers and operators of these pharmacies' claims not paid (two small queries).
+
+    A payer or operator whose every claim is paid has nothing left in either
+    worklist; the index of the claims not paid answers both.
+    """
+    # Payers: PostgreSQL probes the index of the claims not paid, (pharmacy, organism),
+    # once per known payer (a few hundred), so the semi-join stays as it is.
     organisms = Organism.objects.filter(
-        pk__in=Claim.objects.filter(pharmacy__in=pharmacies).values("organism_id")
+        pk__in=Claim.objects.filter(pharmacy__in=pharmacies)
+        .exclude(status=ClaimStatus.PAID).values("organism_id")
     ).order_by("kind", "name")
     operators = _distinct_claim_values("operator_code", pharmacies)
     with connection.cursor() as cursor:

@@ -54,6 +54,14 @@ def test_it_filters_by_age_bucket_and_payer(login, preparateur_n, pharmacy_n):
     assert young.invoice_number in body and old.invoice_number not in body
 
 
+def test_the_payer_filter_offers_the_payers_of_claims_not_paid(login, preparateur_n, pharmacy_n):
+    waiting = unpaid_claim(pharmacy_n)
+    settled = ClaimFactory(pharmacy=pharmacy_n, status=ClaimStatus.PAID)
+    body = login(preparateur_n).get(unpaid_url(pharmacy_n)).content.decode()
+    assert f'<option value="{waiting.organism_id}"' in body
+    assert f'<option value="{settled.organism_id}"' not in body  # nothing of it to work on
+
+
 def test_the_open_view_lists_every_claim_waiting_for_money(login, preparateur_n, pharmacy_n):
     waiting = ClaimFactory(pharmacy=pharmacy_n, status=ClaimStatus.TRANSMITTED)
     body = login(preparateur_n).get(unpaid_url(pharmacy_n) + "?vue=ouvertes").content.decode()
