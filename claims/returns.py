@@ -1,8 +1,8 @@
 """Apply payer returns to claims: set-based SQL, in batches, idempotent by construction.
 
-A claim's state is *recomputed* from all its return lines (found by the natural
-key pharmacy + invoice + payer kind + organism), never incremented: replaying a
-batch, or the whole night after a crash, gives the same row. Each chunk of
+A claim's state is *recomputed* from all its return lines (linked to it by the
+natural key pharmacy + invoice + payer kind + organism), never incremented:
+replaying a batch, or the whole night after a crash, gives the same row. Each chunk of
 lines is one short transaction that links them if needed, recomputes their
 claims and opens the rejections, so a crash leaves every chunk either fully
 done or untouched. A return line is not rewritten to mark it applied: its
@@ -151,27 +151,33 @@ def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: Returns
                  last: bool = False) -> None:
     """Apply one chunk of lines (an id range) in one short transaction.
 
-    Waiting lines are linked to their claim first (one UPDATE, in the same
-    statement as the recompute); a batch's lines were linked by their import.
-    The claims' aggregates read the return lines by their natural key, so the
-    snapshot taken before the link (a statement does not see its own update)
-    gives the same sums. The chunk's rejecting lines then open their rejections,
-    and the last chunk of a batch marks it applied.
+    Waiting lines are linked to their claim first (a statement of its own, so
+    that the recompute's snapshot sees the link); a batch's lines were linked
+    by their import. The chunk's claims are then recomputed from all their
+    lines, its rejecting lines open their rejections, and the last chunk of a
+    batch marks it applied.
     """
     params = {**params, "p": pharmacy_id, "human": _HUMAN_STATUSES}
-    if waiting:
-        lines = f"""
-            UPDATE claims_returnline r SET claim_id = c.id
-            FROM claims_claim c
-            WHERE {_WAITING} AND r.id >= %(start)s
-              AND (r.id < %(stop)s OR %(stop)s::bigint IS NULL)
-              AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
-              AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
-            RETURNING r.id, r.claim_id"""
-    else:
-        lines = f"SELECT r.id, r.claim_id FROM claims_returnline r WHERE {_IN_BATCH}"
     with transaction.atomic(), connection.cursor() as cursor:
         night_transaction(cursor)
+        if waiting:
+            cursor.execute(
+                f"""
+                UPDATE claims_returnline r SET claim_id = c.id
+                FROM claims_claim c
+                WHERE {_WAITING} AND r.id >= %(start)s
+                  AND (r.id < %(stop)s OR %(stop)s::bigint IS NULL)
+                  AND c.pharmacy_id = r.pharmacy_id AND c.invoice_number = r.invoice_number
+                  AND c.payer_kind = r.payer_kind AND c.organism_id = r.organism_id
+                RETURNING r.id
+                """,
+                params,
+            )
+            params["linked"] = [line_id for (line_id,) in cursor.fetchall()]
+            lines = ("SELECT r.id, r.claim_id FROM claims_returnline r"
+                     " WHERE r.pharmacy_id = %(p)s AND r.id = ANY(%(linked)s)")
+        else:
+            lines = f"SELECT r.id, r.claim_id FROM claims_returnline r WHERE {_IN_BATCH}"
         cursor.execute(
             f"""
             WITH lines AS ({lines}),
@@ -195,12 +201,24 @@ def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: Returns
             )
 
 
-# Amount paid, status and dates of the claims `{claims}` selects, from all their
-# return lines (found by natural key): WITH clauses ending in `recomputed`, the
-# UPDATE … RETURNING of those claims.
-_RECOMPUTE = """
+# A claim's status from the aggregates of its return lines (`agg`) and its amount.
+_NEW_STATUS = """
+    CASE
+      WHEN agg.any_payment AND agg.paid >= c.amount_claimed THEN 'paid'
+      WHEN agg.paid > 0 THEN 'partial'
+      WHEN agg.last_status = 'REJETE' THEN 'rejected'
+      -- everything paid was taken back: the receivable is open again
+      WHEN agg.any_recovery THEN 'unpaid'
+      ELSE 'rejected'
+    END"""
+
+# Amount paid, status and dates of the claims `{claims}` selects, from all the
+# return lines linked to them (their aggregates, then the UPDATE … RETURNING of
+# those claims): WITH clauses ending in `recomputed`. The aggregates are read
+# by the lines' link (`claim_id`), without a look-up of the claims of their own.
+_RECOMPUTE = f"""
     agg AS (
-        SELECT c.id, c.amount_claimed,
+        SELECT r.claim_id AS id,
                COALESCE(sum(r.amount_paid)
                         FILTER (WHERE r.status IN ('PAYE', 'PARTIEL', 'INDU')), 0) AS paid,
                bool_or(r.status IN ('PAYE', 'PARTIEL')) AS any_payment,
@@ -209,33 +227,19 @@ _RECOMPUTE = """
                max(r.return_date) AS last_return,
                max(r.return_date) FILTER (WHERE r.status = 'INDU') AS recovered_on,
                (array_agg(r.status ORDER BY r.return_date DESC, r.id DESC))[1] AS last_status
-        FROM claims_claim c
-        JOIN claims_returnline r
-          ON r.pharmacy_id = c.pharmacy_id AND r.invoice_number = c.invoice_number
-         AND r.payer_kind = c.payer_kind AND r.organism_id = c.organism_id
-        WHERE c.pharmacy_id = %(p)s AND c.id IN ({claims})
-        GROUP BY c.id
-    ), computed AS (
-        SELECT agg.*,
-               CASE
-                 WHEN agg.any_payment AND agg.paid >= agg.amount_claimed THEN 'paid'
-                 WHEN agg.paid > 0 THEN 'partial'
-                 WHEN agg.last_status = 'REJETE' THEN 'rejected'
-                 -- everything paid was taken back: the receivable is open again
-                 WHEN agg.any_recovery THEN 'unpaid'
-                 ELSE 'rejected'
-               END AS new_status
-        FROM agg
+        FROM claims_returnline r
+        WHERE r.pharmacy_id = %(p)s AND r.claim_id IN ({{claims}})
+        GROUP BY r.claim_id
     ), recomputed AS (
     UPDATE claims_claim c
-    SET amount_paid = computed.paid,
-        last_return_date = computed.last_return,
-        paid_date = CASE WHEN computed.new_status = 'paid' THEN computed.paid_on END,
-        status = CASE WHEN c.status = ANY(%(human)s) THEN c.status ELSE computed.new_status END,
-        unpaid_since = CASE WHEN computed.new_status = 'unpaid' THEN computed.recovered_on END,
+    SET amount_paid = agg.paid,
+        last_return_date = agg.last_return,
+        paid_date = CASE WHEN {_NEW_STATUS} = 'paid' THEN agg.paid_on END,
+        status = CASE WHEN c.status = ANY(%(human)s) THEN c.status ELSE {_NEW_STATUS} END,
+        unpaid_since = CASE WHEN {_NEW_STATUS} = 'unpaid' THEN agg.recovered_on END,
         updated_at = now()
-    FROM computed
-    WHERE c.id = computed.id
+    FROM agg
+    WHERE c.id = agg.id AND c.pharmacy_id = %(p)s
     RETURNING c.id
     )
 """
