@@ -102,39 +102,33 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             WHERE l.booking_date - s.payment_date BETWEEN -%(before)s AND %(after)s;
 
             -- Several slips of one payer in one transfer: the slips of a run of up to
-            -- five consecutive payment days. Window frames of 1 to 5 days give each
-            -- run's total in one sort of the days (no join of the days with themselves);
-            -- the payer's names join only the runs whose total is a credit's amount.
+            -- five consecutive payment days. The next four days of each day (lead(),
+            -- one sort of the days, no join of the days with themselves) give each
+            -- run's last day and total; the payer's names join only the runs whose
+            -- total is a credit's amount.
             WITH days AS (
                 SELECT organism_id, payment_date, sum(total) AS total, count(*) AS n
                 FROM match_slip GROUP BY organism_id, payment_date
-            ), runs AS (
-                SELECT organism_id, payment_date AS first_day,
-                       ARRAY[payment_date, max(payment_date) OVER w1, max(payment_date) OVER w2,
-                             max(payment_date) OVER w3, max(payment_date) OVER w4] AS last_day,
-                       ARRAY[total, sum(total) OVER w1, sum(total) OVER w2, sum(total) OVER w3,
-                             sum(total) OVER w4] AS total,
-                       ARRAY[n, sum(n) OVER w1, sum(n) OVER w2, sum(n) OVER w3,
-                             sum(n) OVER w4] AS slips,
-                       ARRAY[1, count(*) OVER w1, count(*) OVER w2, count(*) OVER w3,
-                             count(*) OVER w4] AS days
+            ), leads AS (
+                SELECT organism_id, payment_date AS first_day, n, total AS t0,
+                       lead(payment_date, 1) OVER w AS d1, lead(total, 1) OVER w AS t1,
+                       lead(payment_date, 2) OVER w AS d2, lead(total, 2) OVER w AS t2,
+                       lead(payment_date, 3) OVER w AS d3, lead(total, 3) OVER w AS t3,
+                       lead(payment_date, 4) OVER w AS d4, lead(total, 4) OVER w AS t4
                 FROM days
-                WINDOW w1 AS (PARTITION BY organism_id ORDER BY payment_date
-                                    ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING),
-                       w2 AS (PARTITION BY organism_id ORDER BY payment_date
-                                    ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING),
-                       w3 AS (PARTITION BY organism_id ORDER BY payment_date
-                                    ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING),
-                       w4 AS (PARTITION BY organism_id ORDER BY payment_date
-                                    ROWS BETWEEN CURRENT ROW AND 4 FOLLOWING)
-            ), groups AS (
-                SELECT r.organism_id, r.first_day, r.last_day[k] AS last_day, r.total[k] AS total
-                FROM runs r CROSS JOIN generate_series(1, 5) k
-                WHERE r.days[k] = k  -- a run of k payment days (not cut short by the last day)
-                  AND r.slips[k] >= 2 AND r.last_day[k] <= r.first_day + %(span)s
+                WINDOW w AS (PARTITION BY organism_id ORDER BY payment_date)
+            ), groups AS MATERIALIZED (  -- computed once, not once per joined row
+                SELECT r.organism_id, r.first_day, g.last_day, g.total
+                FROM leads r CROSS JOIN LATERAL (VALUES
+                    (1, r.first_day, r.t0), (2, r.d1, r.t0 + r.t1),
+                    (3, r.d2, r.t0 + r.t1 + r.t2), (4, r.d3, r.t0 + r.t1 + r.t2 + r.t3),
+                    (5, r.d4, r.t0 + r.t1 + r.t2 + r.t3 + r.t4)) g (days, last_day, total)
+                WHERE g.last_day IS NOT NULL  -- a run of `days` payment days (not cut short)
+                  AND g.last_day <= r.first_day + %(span)s
+                  AND (g.days >= 2 OR r.n >= 2)  -- one day alone: of several slips
             ), payer AS (
                 SELECT DISTINCT organism_id, payer_name, payer_code FROM match_slip
-            ), hits AS (
+            ), hits AS MATERIALIZED (  -- a few rows: their slips are joined after
                 SELECT l.id AS bank_line_id, l.booking_date - g.last_day AS date_gap, g.*
                 FROM groups g JOIN match_line l ON l.amount = g.total
                 JOIN payer p ON p.organism_id = g.organism_id
@@ -144,12 +138,13 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             )
             INSERT INTO match_cand
                 (bank_line_id, slip_ids, amount, payer_named, reference_found, date_gap)
-            SELECT h.bank_line_id,
-                   (SELECT array_agg(s.id ORDER BY s.id) FROM match_slip s
-                    WHERE s.organism_id = h.organism_id
-                      AND s.payment_date BETWEEN h.first_day AND h.last_day),
-                   h.total, true, false, h.date_gap
-            FROM hits h;
+            SELECT h.bank_line_id, array_agg(s.id ORDER BY s.id), h.total, true, false,
+                   h.date_gap
+            FROM hits h
+            JOIN match_slip s ON s.organism_id = h.organism_id
+             AND s.payment_date BETWEEN h.first_day AND h.last_day
+            GROUP BY h.bank_line_id, h.organism_id, h.first_day, h.last_day, h.total,
+                     h.date_gap;
 
             -- A weak candidate (neither payer named nor reference found) whose credit
             -- names another of the payers we wait for is no candidate.

@@ -61,6 +61,31 @@ def test_several_slips_of_one_payer_in_one_transfer(pharmacy_a):
     assert line.status == BankLine.Status.MATCHED and line.matched_amount == Decimal("160.25")
 
 
+def test_several_slips_of_one_day_in_one_transfer(pharmacy_a):
+    cpam = _cpam()
+    slips = [PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal(t),
+                                payment_date=dt.date(2026, 10, 8)) for t in ("70.00", "30.50")]
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("100.50"),
+                    booking_date=dt.date(2026, 10, 9), label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert set(Reconciliation.objects.values_list("slip_id", flat=True)) == {s.id for s in slips}
+
+
+def test_slips_further_apart_than_the_span_make_no_group(pharmacy_a):
+    cpam = _cpam()
+    for total, day in (("100.00", 1), ("60.00", 7)):  # 6 days apart: more than GROUP_SPAN_DAYS
+        PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal(total),
+                           payment_date=dt.date(2026, 10, day))
+    BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("160.00"),
+                    booking_date=dt.date(2026, 10, 9), label="VIR SEPA RECU /DE CPAM DU RHONE")
+
+    result = slips_match(pharmacy_id=pharmacy_a.id)
+
+    assert result.candidates == 0 and not Reconciliation.objects.exists()
+
+
 def test_a_recovery_slip_netted_in_the_transfer_is_settled_with_it(pharmacy_a):
     """A slip of recoveries (indus) totals below zero: the payer deducts it from the
     same transfer. Found by the 200-pharmacy bench: the night failed for the pharmacy."""
