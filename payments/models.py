@@ -149,9 +149,11 @@ class BankLine(models.Model):
             )
         ]
         indexes = [
-            # Partial, as the slips' (the bank lines left to reconcile, by date).
+            # Partial, as the slips' (the bank lines left to reconcile, by date); their
+            # status and amount ride along, for the dashboards' counts and sums.
             models.Index(
                 fields=["pharmacy", "booking_date"],
+                include=["status", "amount"],
                 condition=~models.Q(status__in=["matched", "ignored"]),
                 name="bank_line_open_by_date",
             ),

@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("status__in", ["matched", "ignored"]), _negated=True),
                 fields=["pharmacy", "booking_date"],
+                include=["status", "amount"],
                 name="bank_line_open_by_date",
             ),
         ),
