@@ -34,6 +34,7 @@ from rejections.models import (
     Attachment,
     Rejection,
     RejectionEvent,
+    RejectionReason,
     UnpaidFollowUp,
 )
 from claims.ageing import age_bucket_expression, age_filter
@@ -67,7 +68,7 @@ def rejection_worklist(
     elif state.statut:
         qs = qs.filter(status=state.statut)
     if state.categorie:
-        qs = qs.filter(reason__category=state.categorie)
+        qs = qs.filter(reason__in=RejectionReason.objects.filter(category=state.categorie))
     if state.payeur:
         qs = qs.filter(claim__organism_id=state.payeur)
     if state.operateur:
@@ -88,8 +89,13 @@ def rejection_worklist(
             | Q(claim__patient_name__icontains=term)
         )
     order = _order_fields(REJECTION_SORTS.get(state.tri, "rejected_on"))
+    # The page's rows get their claim, payer and reason by three look-ups of their
+    # ids, not by joins: row-level security makes the planner expect a handful of
+    # rows from each tenant table, so it joined the small payer and reason tables
+    # row by row against thousands (docs/decisions.md, "Scale").
     return (
-        qs.select_related("pharmacy", "claim", "claim__organism", "reason", "assignee")
+        qs.select_related("pharmacy", "assignee")
+        .prefetch_related("claim__organism", "reason")
         .annotate(age_bucket=age_bucket_expression("rejected_on", today))
         .order_by(*order, "pk")
     )
@@ -134,7 +140,8 @@ def unpaid_worklist(
     last_follow_up = UnpaidFollowUp.objects.filter(claim=OuterRef("pk")).order_by("-requested_at")
     order = _order_fields(UNPAID_SORTS.get(state.tri, UNPAID_SORTS["-age"]))
     return (
-        qs.select_related("pharmacy", "organism")
+        qs.select_related("pharmacy")
+        .prefetch_related("organism")  # as the rejections' payer: a look-up of the page's ids
         .annotate(
             age_bucket=age_bucket_expression("transmission_date", today),
             follow_up_status=Subquery(last_follow_up.values("status")[:1]),
