@@ -175,11 +175,12 @@ class Claim(models.Model):
             # the claims not paid, so the nightly job's rewrite of a claim it settles adds
             # no entry to them; the worklists and the night's steps only ask for claims
             # not paid (docs/decisions.md, "Matching").
-            # The amounts ride along: counts and sums of the claims at risk (dashboards,
-            # portfolio, unpaid worklist totals) are answered from this index alone.
+            # The amounts and the id ride along: counts and sums of the claims at risk
+            # (dashboards, portfolio, unpaid worklist totals) and the unpaid worklist's
+            # sorted ids are answered from this index alone.
             models.Index(
                 fields=["pharmacy", "status", "transmission_date"],
-                include=["amount_claimed", "amount_paid"],
+                include=["amount_claimed", "amount_paid", "id"],
                 condition=~models.Q(status=ClaimStatus.PAID),
                 name="claim_not_paid_by_status",
             ),

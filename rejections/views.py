@@ -245,7 +245,7 @@ def unpaid_worklist_response(
     if request.method == "POST":
         return _unpaid_bulk(request, pharmacies=pharmacies, state=state)
     rows = selectors.unpaid_worklist(pharmacies=pharmacies, state=state, user=request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(state.page)
+    page = selectors.page_sorted_by_ids(rows, number=state.page, per_page=PAGE_SIZE)
     context = {
         "title": "Factures en attente de paiement" if state.vue == "ouvertes" else title,
         "pharmacy": pharmacy,

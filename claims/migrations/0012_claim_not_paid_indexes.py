@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("status", "paid"), _negated=True),
                 fields=["pharmacy", "status", "transmission_date"],
-                include=["amount_claimed", "amount_paid"],
+                include=["amount_claimed", "amount_paid", "id"],
                 name="claim_not_paid_by_status",
             ),
         ),
