@@ -325,7 +325,8 @@ def naive_night(pharmacy_id: int) -> float:
                 claim.status = "rejected"
                 rejection = Rejection.objects.create(
                     pharmacy_id=pharmacy_id, claim=claim, return_line=line, reason=reason,
-                    amount=claim.amount_claimed, rejected_on=line.return_date)
+                    amount=claim.amount_claimed, rejected_on=line.return_date,
+                    claim_sent_on=claim.transmission_date)
                 RejectionEvent.objects.create(pharmacy_id=pharmacy_id, rejection=rejection,
                                               kind="opened", to_status="to_handle")
             else:

@@ -252,10 +252,11 @@ def _rejections_open(cursor, *, pharmacy_id: int, line_ids: list[int]) -> int:
         WITH opened AS (
             INSERT INTO rejections_rejection
                 (pharmacy_id, claim_id, return_line_id, reason_id, status, amount, rejected_on,
-                 handled_by, handled_by_overridden, new_invoice_number, write_off_reason,
-                 recovered_amount, created_at, updated_at)
+                 claim_sent_on, handled_by, handled_by_overridden, new_invoice_number,
+                 write_off_reason, recovered_amount, created_at, updated_at)
             SELECT r.pharmacy_id, r.claim_id, r.id, rr.id, 'to_handle',
                    c.amount_claimed - greatest(c.amount_paid, 0), r.return_date,
+                   c.transmission_date,
                    CASE WHEN ph.delegation_mode = 'total' THEN 'backoffice' ELSE 'pharmacy' END,
                    false, '', '', 0, now(), now()
             FROM claims_returnline r

@@ -84,7 +84,8 @@ class HandledBy(models.TextChoices):
     BACKOFFICE = "backoffice", "Backoffice"
 
 
-@audit_tracked()
+# `claim_sent_on` is a copy of the claim's own date, kept for the counts: not an event.
+@audit_tracked(exclude=["claim_sent_on"])
 class Rejection(models.Model):
     """A rejected claim to be worked until the money arrives or the loss is confirmed."""
 
@@ -111,6 +112,10 @@ class Rejection(models.Model):
     )
     amount = models.DecimalField("montant en jeu", **MONEY)
     rejected_on = models.DateField("rejeté le")
+    # The claim's transmission date, copied when the rejection is opened and kept by
+    # the claims import: the monthly rejection rates count rejected claims by the
+    # month they were sent without a look-up of every claim (docs/decisions.md, "Scale").
+    claim_sent_on = models.DateField("facture transmise le")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -144,6 +149,10 @@ class Rejection(models.Model):
             models.Index(fields=["pharmacy", "reason"]),
             models.Index(fields=["pharmacy", "assignee", "status"]),
             models.Index(fields=["pharmacy", "claim"]),
+            models.Index(
+                fields=["pharmacy", "claim_sent_on"], include=["claim"],
+                name="rejection_by_claim_sent_on",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -127,6 +127,7 @@ class RejectionFactory(DjangoModelFactory):
     reason = factory.SubFactory(ReasonFactory)
     amount = factory.LazyAttribute(lambda r: r.claim.amount_claimed)
     rejected_on = dt.date(2026, 10, 12)
+    claim_sent_on = factory.LazyAttribute(lambda r: r.claim.transmission_date)
 
 
 class PaymentSlipFactory(DjangoModelFactory):

@@ -228,7 +228,14 @@ def _upsert(cursor, *, pharmacy_id: int, batch_id: int) -> tuple[int, int]:
             ON CONFLICT (pharmacy_id, invoice_number, payer_kind) DO UPDATE
                SET {updates}, import_batch_id = EXCLUDED.import_batch_id, updated_at = now()
                WHERE ({current}) IS DISTINCT FROM ({incoming})
-            RETURNING (xmax = 0) AS inserted
+            RETURNING c.id, c.transmission_date, (xmax = 0) AS inserted
+        ), resent AS (
+            -- A corrected file that moves a claim's transmission date moves it on the
+            -- claim's rejections too (their copy, for the monthly rates).
+            UPDATE rejections_rejection r SET claim_sent_on = u.transmission_date
+            FROM upserted u
+            WHERE NOT u.inserted AND r.pharmacy_id = %(pharmacy)s AND r.claim_id = u.id
+              AND r.claim_sent_on <> u.transmission_date
         )
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
         """,

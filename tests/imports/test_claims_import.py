@@ -9,6 +9,9 @@ import pytest
 
 from claims.imports.services import ImportRefused
 from claims.models import Claim, ClaimStatus, ImportBatch, Organism
+from pharmacies.models import Pharmacy
+from reports.statistics import rejection_rates_by_month
+from tests.factories import RejectionFactory
 from tests.imports.helpers import (
     CLAIMS_HEADER,
     CPAM_RHONE,
@@ -88,6 +91,21 @@ def test_a_changed_row_updates_the_claim_but_not_what_payers_said(pharmacy_a, tm
     claim = Claim.objects.get(invoice_number="100000001")
     assert claim.amount_claimed == Decimal("30.00")
     assert (claim.status, claim.amount_paid) == (ClaimStatus.PAID, Decimal("10.00"))
+
+
+def test_a_corrected_transmission_date_moves_the_claim_in_the_monthly_rates(pharmacy_a, tmp_path):
+    run_import(pharmacy_a, write(tmp_path, "a.csv", claims_text(pharmacy_a.finess, 1, sent="06/01/2026")))
+    claim = Claim.objects.get(invoice_number="100000001")
+    rejection = RejectionFactory(claim=claim, rejected_on=dt.date(2026, 2, 10))
+    assert rejection.claim_sent_on == dt.date(2026, 1, 6)
+
+    run_import(pharmacy_a, write(tmp_path, "b.csv", claims_text(pharmacy_a.finess, 1, sent="03/02/2026")))
+
+    rejection.refresh_from_db()
+    assert rejection.claim_sent_on == dt.date(2026, 2, 3)
+    rates = rejection_rates_by_month(pharmacies=Pharmacy.objects.filter(pk=pharmacy_a.pk),
+                                     first_month=dt.date(2026, 1, 1), last_month=dt.date(2026, 2, 1))
+    assert [(m.claims, m.rejected) for m in rates[pharmacy_a.pk]] == [(0, 0), (1, 1)]
 
 
 def test_an_unknown_payer_is_created_from_the_file(pharmacy_a, tmp_path):

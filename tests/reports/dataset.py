@@ -142,7 +142,7 @@ def insert(*, pharmacy, specs, organisms, reasons) -> None:
         [
             Rejection(
                 pharmacy=pharmacy, claim=claim, reason=reasons[key], amount=s.amount,
-                rejected_on=s.transmitted + dt.timedelta(days=3),
+                rejected_on=s.transmitted + dt.timedelta(days=3), claim_sent_on=claim.transmission_date,
                 status=RejectionStatus.CLOSED if s.closed_on else RejectionStatus.TO_HANDLE,
                 closed_on=s.closed_on, recovered_amount=s.recovered, handled_by=s.handled_by,
             )
