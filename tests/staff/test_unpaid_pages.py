@@ -114,6 +114,21 @@ def test_the_unpaid_query_count_does_not_grow_with_rows(login, preparateur_n, ph
     assert response.context["totals"]["count"] == 200
 
 
+def test_pages_follow_the_sort_from_first_to_last(login, preparateur_n, pharmacy_n):
+    from rejections.worklist import PAGE_SIZE
+
+    # Outstanding amounts 1.00 € … 51.00 €: page 1 is the 50 largest, page 2 the smallest.
+    claims = [unpaid_claim(pharmacy_n, amount_claimed=Decimal(n)) for n in range(1, PAGE_SIZE + 2)]
+    client = login(preparateur_n)
+    first = client.get(unpaid_url(pharmacy_n) + "?tri=-montant", **HTMX).content.decode()
+    second = client.get(unpaid_url(pharmacy_n) + "?tri=-montant&page=2", **HTMX).content.decode()
+    shown = [c for c in reversed(claims) if c.invoice_number in first]
+    assert len(shown) == PAGE_SIZE and claims[0].invoice_number not in first
+    positions = [first.index(c.invoice_number) for c in shown]
+    assert positions == sorted(positions)  # 51,00 € first, then down
+    assert claims[0].invoice_number in second and claims[1].invoice_number not in second
+
+
 def test_every_sort_and_the_mine_filter_work(login, preparateur_n, pharmacy_n):
     from rejections.worklist import UNPAID_SORTS
 
