@@ -9,4 +9,4 @@ RUN pip install --no-cache-dir -e . \
     && DJANGO_DEBUG=false DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 ENV DJANGO_DEBUG=false
 EXPOSE 8000
-CMD ["gunicorn", "backoffice.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "tiers_payant.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

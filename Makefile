@@ -46,7 +46,7 @@ test-fast: setup
 	$(PY) -m pytest -m "not worker and not browser"
 
 worker: setup
-	$(VENV)/bin/celery -A backoffice worker -Q default,pdf --loglevel=INFO
+	$(VENV)/bin/celery -A tiers_payant worker -Q default,pdf --loglevel=INFO
 
 clean-demo:
 	rm -rf $(DEMO_DATA) .data/demo-logins.txt

@@ -58,7 +58,7 @@ def percentile(values: list[float], q: float) -> float:
 def server_env(args) -> dict:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+        "DJANGO_SETTINGS_MODULE": "tiers_payant.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "scale-bench-" + "k" * 40),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -208,7 +208,7 @@ def main() -> None:
     access_log = out / "access.log"
     access_log.unlink(missing_ok=True)
     gunicorn = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "backoffice.wsgi", "--bind", f"127.0.0.1:{args.port}",
+        [str(VENV_BIN / "gunicorn"), "tiers_payant.wsgi", "--bind", f"127.0.0.1:{args.port}",
          "--workers", str(args.workers), "--access-logfile", str(access_log),
          "--access-logformat", LOG_FORMAT, "--error-logfile", str(out / "gunicorn.log")],
         cwd=ROOT, env=env, start_new_session=True)

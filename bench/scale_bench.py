@@ -72,7 +72,7 @@ class Bench:
         self.state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
         self.env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+            "DJANGO_SETTINGS_MODULE": "tiers_payant.settings",
             "DATABASE_URL": args.database_url,
             "MEDIA_ROOT": str(self.work / "media"),
             # Production-like processes: DEBUG off (no query log kept in memory).
@@ -196,13 +196,13 @@ class Bench:
         return {key: self.sql(f"SELECT count(*) FROM {table}")[0][0] for key, table in tables.items()}
 
     def workers(self, *, queues: str, name: str, extra: list[str] = ()) -> list[subprocess.Popen]:
-        subprocess.run([str(ROOT / ".venv/bin/celery"), "-A", "backoffice", "purge", "-f", "-Q", queues],
+        subprocess.run([str(ROOT / ".venv/bin/celery"), "-A", "tiers_payant", "purge", "-f", "-Q", queues],
                        cwd=ROOT, env=self.env, check=True, capture_output=True)
         procs = []
         for n in range(self.args.workers):
             log = open(self.logs / f"{name}-worker{n}.log", "ab")
             procs.append(subprocess.Popen(
-                [str(ROOT / ".venv/bin/celery"), "-A", "backoffice", "worker", "-Q", queues, "-c", "1",
+                [str(ROOT / ".venv/bin/celery"), "-A", "tiers_payant", "worker", "-Q", queues, "-c", "1",
                  "-n", f"scale{name}{n}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "-l", "INFO", *extra],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))

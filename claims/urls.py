@@ -1,4 +1,4 @@
-"""Included under /pharmacies/<pharmacy_id>/imports/ (backoffice/urls.py)."""
+"""Included under /pharmacies/<pharmacy_id>/imports/ (tiers_payant/urls.py)."""
 
 from django.urls import path
 

@@ -37,9 +37,9 @@ def worker(tmp_path, settings):
     redis.Redis.from_url(REDIS_URL).flushdb()
     log = tmp_path / "worker.log"
     env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": test_database_url(),
-           "MEDIA_ROOT": str(settings.MEDIA_ROOT), "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT), "DJANGO_SETTINGS_MODULE": "tiers_payant.settings"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "-l", "info", "-c", "1",
+        [sys.executable, "-m", "celery", "-A", "tiers_payant", "worker", "-l", "info", "-c", "1",
          "-Q", "default", "-n", "imports@%h", "--without-gossip", "--without-mingle",
          "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,

@@ -40,9 +40,9 @@ class Worker:
         self.log = tmp_path / f"{name}.log"
         env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": test_database_url(),
                "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "NIGHTLY_STEP_PAUSE_SECONDS": str(pause),
-               "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
+               "DJANGO_SETTINGS_MODULE": "tiers_payant.settings"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "-l", "info",
+            [sys.executable, "-m", "celery", "-A", "tiers_payant", "worker", "-l", "info",
              "-c", "1", "-Q", "default", "-n", f"{name}@%h", "--without-gossip",
              "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,

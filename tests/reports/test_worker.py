@@ -59,7 +59,7 @@ def test_the_monthly_beat_task_sends_one_report_per_pharmacy_once(tmp_path):
         "EMAIL_FILE_PATH": str(tmp_path / "mails"),
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
-    celery = [sys.executable, "-m", "celery", "-A", "backoffice"]
+    celery = [sys.executable, "-m", "celery", "-A", "tiers_payant"]
     log = open(tmp_path / "worker.log", "w")
     worker = subprocess.Popen(
         celery + ["worker", "-Q", "default,pdf", "--concurrency=2", "--max-tasks-per-child=20",

@@ -18,7 +18,7 @@ def file_unpaid(request):
 
 
 urlpatterns = [
-    path("", include("backoffice.urls")),
+    path("", include("tiers_payant.urls")),
     path("bo/file/", file_rejections, name="file"),
     path("bo/impayes/", file_unpaid, name="file_unpaid"),
 ]

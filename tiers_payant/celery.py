@@ -4,8 +4,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiers_payant.settings")
 
-app = Celery("backoffice")
+app = Celery("tiers_payant")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -12,7 +12,7 @@ import pghistory
 from celery.schedules import crontab
 from django.utils.csp import CSP
 
-from backoffice.database import database_settings
+from tiers_payant.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,8 +80,8 @@ PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 # transaction (a link, then its slip's new total) keep their order on the page.
 PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
-ROOT_URLCONF = "backoffice.urls"
-WSGI_APPLICATION = "backoffice.wsgi.application"
+ROOT_URLCONF = "tiers_payant.urls"
+WSGI_APPLICATION = "tiers_payant.wsgi.application"
 
 TEMPLATES = [
     {
