@@ -11,7 +11,7 @@ DEMO_MONTHS ?= 12
 # The demo's year ends last month, so "this month" on the dashboards has data.
 DEMO_START ?= $(shell date -d "$$(date +%Y-%m-01) -$(DEMO_MONTHS) months" +%Y-%m)
 
-.PHONY: demo setup test test-fast migrate serve worker clean-demo
+.PHONY: demo setup test test-fast lint migrate serve worker clean-demo
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ introuvable (python3.13 recommandé)"; exit 1; }
@@ -41,6 +41,10 @@ demo: migrate
 ## worker tests, Debian's Chromium for the browser tests.
 test: setup
 	$(PY) -m pytest
+
+## The layers of the code (pyproject.toml, [tool.importlinter]): no import runs up.
+lint: setup
+	$(VENV)/bin/lint-imports
 
 test-fast: setup
 	$(PY) -m pytest -m "not worker and not browser"
