@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from pharmacies.redirects import local_url_or
 from pharmacies.two_factor import (
     recovery_codes_renew,
     totp_setup_confirm,
@@ -42,7 +43,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         if two_factor_verify(request=request, token=request.POST.get("token", "")):
-            return redirect(request.GET.get("next") or "home")
+            return redirect(local_url_or(request, request.GET.get("next"), resolve_url("home")))
         error = WRONG_CODE
     return TemplateResponse(request, "pharmacies/two_factor_verify.html", {"error": error})
 

@@ -1,5 +1,6 @@
 """Two-factor authentication: required for Backoffice, available to staff (issue 9, item 1)."""
 
+import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -79,3 +80,26 @@ def test_a_manager_cannot_turn_it_off_but_staff_can(client, login, manager_a, ti
     staff = login(titulaire_a)
     staff.post(reverse("two_factor_disable"))
     assert not TOTPDevice.objects.filter(user=titulaire_a).exists()
+
+
+def _manager_waiting_for_the_code(client, manager_a):
+    device = TOTPDevice.objects.create(user=manager_a, confirmed=True)
+    password_login(client, manager_a)
+    return device
+
+
+@pytest.mark.parametrize(
+    "outside", ["https://evil.example/phish", "//evil.example/phish", "https:/evil.example"]
+)
+def test_after_the_code_a_next_to_another_site_lands_at_home_not_outside(client, manager_a, outside):
+    device = _manager_waiting_for_the_code(client, manager_a)
+    response = client.post(reverse("two_factor_verify") + "?next=" + outside, {"token": current_code(device)})
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
+def test_after_the_code_a_local_next_is_followed(client, manager_a):
+    device = _manager_waiting_for_the_code(client, manager_a)
+    target = reverse("backoffice:work_queue") + "?categorie=amo_rights"
+    response = client.post(reverse("two_factor_verify") + "?next=" + target, {"token": current_code(device)})
+    assert response.status_code == 302 and response.url == target
