@@ -1,6 +1,6 @@
 """A manager sends a reminder letter in a real browser (Debian's Chromium driven by Playwright).
 
-Also writes the portfolio and supervision screenshots of docs/pages.md into docs/screenshots/.
+Also writes the portfolio and supervision screenshots of docs/pages.md (docs/screenshots/ with UPDATE_SCREENSHOTS=1, tests/screenshots.py).
 """
 
 from __future__ import annotations
@@ -8,10 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from backoffice.models import LetterTemplate, ManagerAssignment, TimeEntry
@@ -20,6 +18,7 @@ from pharmacies.models import DelegationMode, User
 from rejections.models import HandledBy
 from reports.statistics import monthly_counts_refresh
 from tests.sessions import log_in_through_the_browser
+from tests.screenshots import screenshots_dir
 from tests.factories import (
     BankLineFactory,
     ClaimFactory,
@@ -29,7 +28,7 @@ from tests.factories import (
     UserFactory,
 )
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,6 +1,6 @@
 """A préparateur works a rejection in a real browser (Debian's Chromium driven by Playwright).
 
-Also writes the screenshots of docs/pages.md into docs/screenshots/.
+Also writes the screenshots of docs/pages.md (docs/screenshots/ with UPDATE_SCREENSHOTS=1, tests/screenshots.py).
 """
 
 from __future__ import annotations
@@ -8,16 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from backoffice.models import JobRun
 from claims.models import ClaimStatus, ImportBatch, PayerKind
 from pharmacies.models import DelegationMode, StaffRole
 from rejections.models import Fault, ReasonCategory
+from tests.screenshots import screenshots_dir
 from tests.factories import (
     TEST_PASSWORD,
     BankLineFactory,
@@ -29,7 +28,7 @@ from tests.factories import (
     StaffMemberFactory,
 )
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 
 pytestmark = [
     pytest.mark.browser,
