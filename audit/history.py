@@ -25,7 +25,7 @@ from django.utils import timezone
 from audit.context import JOB_LABELS
 from audit.tracking import event_model_for
 from backoffice.models import DelegationRule, ManagerAssignment
-from backoffice.templatetags.formatting import format_decimal_fr, format_euros
+from core.money import format_decimal, format_euros
 from claims.models import Claim
 from payments.models import BankLine, ManualDecision, PaymentSlip, Reconciliation
 from pharmacies.models import Pharmacy, User
@@ -117,7 +117,7 @@ class _Formatter:
         if f.choices:
             return str(dict(f.flatchoices).get(value, value))
         if isinstance(f, models.DecimalField):
-            return format_euros(value) if f.decimal_places == 2 else format_decimal_fr(value, f.decimal_places)
+            return format_euros(value) if f.decimal_places == 2 else format_decimal(value, f.decimal_places)
         if isinstance(f, models.BooleanField):
             return "oui" if value else "non"
         if isinstance(f, models.DateTimeField):

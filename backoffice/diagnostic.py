@@ -18,7 +18,7 @@ from django.db.models import Count, DecimalField, F, Min, Sum
 from django.db.models.functions import TruncMonth
 
 from backoffice.selectors import AT_RISK_STATUSES
-from backoffice.templatetags.formatting import format_decimal_fr, format_euros
+from core.money import format_decimal, format_euros, format_percent
 from claims.models import Claim
 from pharmacies.models import DelegationMode, Pharmacy
 from rejections.models import Fault, Rejection
@@ -92,7 +92,7 @@ class Diagnostic:
 
 
 def _percent(ratio: float) -> str:
-    return f"{format_decimal_fr(Decimal(str(ratio)) * 100, 1)} %"
+    return format_percent(ratio, 1)
 
 
 def diagnostic_compute(*, pharmacy: Pharmacy, months: int = MONTHS) -> Diagnostic:
@@ -175,7 +175,7 @@ def _suggest(d: Diagnostic) -> None:
     else:
         why.append(f"Taux de rejet {_percent(rate)} : sous la fourchette nationale (2 à 5 %) → 0.")
     per_month = d.rejections_per_month
-    monthly = format_decimal_fr(Decimal(str(per_month)), 0)
+    monthly = format_decimal(Decimal(str(per_month)), 0)
     if per_month > 100:
         score += 2
         why.append(f"{monthly} rejets par mois : plus de 100 → +2.")

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from backoffice.models import ContactLog, LetterTemplate, Reminder, ReminderClaim
 from backoffice.selectors import AT_RISK_STATUSES
-from backoffice.templatetags.formatting import format_euros
+from core.money import format_euros
 from claims.models import Claim
 from pharmacies.models import Pharmacy, User
 from rejections.models import UnpaidFollowUp

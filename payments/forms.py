@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from core.money import parse_amount
 from payments.models import PaymentSlip
-
-
-def parse_amount(text: str) -> Decimal | None:
-    cleaned = (text or "").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    cleaned = cleaned.replace("€", "").replace(",", ".")
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def allocations_from(data, slips: QuerySet[PaymentSlip]) -> tuple[list[tuple[PaymentSlip, Decimal]], list[str]]:
@@ -35,7 +24,10 @@ def allocations_from(data, slips: QuerySet[PaymentSlip]) -> tuple[list[tuple[Pay
             errors.append("Bordereau introuvable.")
             continue
         raw = data.get(f"amount_{slip_id}", "")
-        amount = parse_amount(raw) if raw.strip() else slip.total - slip.matched_amount
+        try:
+            amount = parse_amount(raw) if raw.strip() else slip.total - slip.matched_amount
+        except ValueError:
+            amount = None
         if amount is None or amount <= 0:
             errors.append(f"Montant invalide pour le bordereau {slip.reference}.")
             continue

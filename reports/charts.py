@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pygal
 from pygal.style import Style
 
-from backoffice.templatetags.formatting import format_decimal_fr
+from core.money import format_percent
 
 MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 
@@ -69,7 +69,7 @@ def percent_trend_chart(
 ) -> str:
     """A line of monthly rates (ratios, 0.025 = 2,5 %) as a data URI."""
     chart = pygal.Line(
-        **_config(title=title, value_formatter=lambda v: f"{format_decimal_fr(v * 100, 1)} %", **overrides)
+        **_config(title=title, value_formatter=lambda v: format_percent(v, 1), **overrides)
     )
     chart.x_labels = list(labels)
     chart.y_labels_major_every = 2

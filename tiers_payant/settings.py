@@ -142,7 +142,7 @@ USE_I18N = True
 USE_TZ = True
 # Off on purpose: with it, `{{ object.pk }}` renders "2 390" inside URLs, form
 # values and data attributes once ids pass 999. Figures are grouped explicitly
-# by the `integer` / `euros` filters of backoffice/templatetags/formatting.py.
+# by the `integer` / `euros` filters of backoffice/templatetags/formatting.py (core/money.py).
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"

@@ -23,7 +23,8 @@ from claims.parsers.fields import (
     parse_rpps,
     split_nir,
 )
-from claims.parsers.text import CsvFile, parse_date, parse_decimal
+from claims.parsers.text import CsvFile, parse_date
+from core.money import parse_decimal
 
 # Column (normalised header name) → required.
 CLAIM_COLUMNS = {

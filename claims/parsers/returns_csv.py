@@ -25,7 +25,8 @@ from claims.parsers.fields import (
     parse_invoice_number,
     parse_payer_kind,
 )
-from claims.parsers.text import CsvFile, normalize_word, parse_date, parse_decimal
+from claims.parsers.text import CsvFile, normalize_word, parse_date
+from core.money import parse_decimal
 
 RETURN_COLUMNS = {
     "finess": True,

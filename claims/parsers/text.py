@@ -3,8 +3,8 @@
 - encoding: UTF-8 with or without BOM, else Windows-1252 (LGO exports often are);
 - separator: `;`, `,` or tab, sniffed on the header line;
 - header names: case, accents, `_` `-` and spaces do not matter;
-- French decimals (`1 234,56`, `1234.56`, `-12,5 €`) and dates (`JJ/MM/AAAA`,
-  `JJ/MM/AA`, `AAAA-MM-JJ`).
+- dates (`JJ/MM/AAAA`, `JJ/MM/AA`, `AAAA-MM-JJ`); amounts are read by
+  `core.money.parse_decimal`, the one French amount parser.
 
 `CsvFile` reads a source as a stream (constant memory) and yields
 `(line_number, fields)`; value parsers raise `ValueError` with a French message
@@ -20,7 +20,6 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import BinaryIO
 
@@ -195,40 +194,6 @@ class CsvFile:
 
 
 # --- values ------------------------------------------------------------------
-
-_PLAIN_DECIMAL = re.compile(r"-?\d+(?:[.,]\d+)?")
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
-_CHECKED_DECIMAL = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
-
-
-def parse_decimal(text: str) -> Decimal:
-    """`1 234,56`, `1234.56`, `-12,50 €`, `1.234,56`, `(12,00)` → Decimal; ValueError otherwise."""
-    value = text.strip()
-    if _PLAIN_DECIMAL.fullmatch(value):  # the common case, kept fast
-        return Decimal(value.replace(",", "."))
-    raw = value
-    value = _SPACES.sub("", value.replace("€", "").removesuffix("EUR")).replace("\u2212", "-")
-    negative = False
-    if value.startswith("(") and value.endswith(")"):
-        negative, value = True, value[1:-1]
-    if value.endswith("-"):
-        negative, value = True, value[:-1]
-    if "," in value and "." in value:
-        thousands = "." if value.rfind(",") > value.rfind(".") else ","
-        value = value.replace(thousands, "").replace(",", ".")
-    elif value.count(",") == 1:
-        value = value.replace(",", ".")
-    elif value.count(".") > 1 and _THOUSANDS_DOTS.fullmatch(value.lstrip("+-")):
-        value = value.replace(".", "")
-    if not _CHECKED_DECIMAL.fullmatch(value):
-        raise ValueError(f"montant illisible « {raw} »")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"montant illisible « {raw} »") from None
-    return -number if negative else number
-
 
 @lru_cache(maxsize=4096)  # a file holds few distinct dates: parse each once
 def parse_date(text: str) -> date:

@@ -8,7 +8,8 @@ The file carries no balances: one statement per `compte` value (or one).
 from __future__ import annotations
 
 from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size
-from claims.parsers.text import CsvFile, parse_date, parse_decimal
+from claims.parsers.text import CsvFile, parse_date
+from core.money import parse_decimal
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 BANK_CSV_COLUMNS = {

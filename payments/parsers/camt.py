@@ -23,7 +23,6 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from backoffice.templatetags.formatting import format_decimal_fr as fr
 from claims.parsers.errors import (
     MAX_IMPORT_BYTES,
     ImportFileError,
@@ -31,6 +30,7 @@ from claims.parsers.errors import (
     Problem,
     check_size,
 )
+from core.money import format_decimal as fr
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)

@@ -26,6 +26,7 @@ from claims.parsers.errors import (
     check_size,
 )
 from claims.parsers.text import decode_bytes
+from core.money import quantize_money
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 RECORD_LENGTH = 120
@@ -59,7 +60,7 @@ def parse_amount(field: str, decimals: str) -> Decimal:
     sign, last = _OVERPUNCH[punch]
     # Position 20 is blank in some 01/07 records (seen in real files): euros have 2.
     places = int(decimals) if decimals in "0123456789" and decimals else 2
-    return sign * Decimal(f"{digits}{last}").scaleb(-places)
+    return quantize_money(sign * Decimal(f"{digits}{last}").scaleb(-places))
 
 
 def parse_date(field: str) -> date:

@@ -26,7 +26,8 @@ from claims.parsers.errors import (
     Problem,
     check_size,
 )
-from claims.parsers.text import decode_bytes, parse_decimal
+from claims.parsers.text import decode_bytes
+from core.money import parse_decimal
 from payments.parsers.camt import refuse_declarations
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 

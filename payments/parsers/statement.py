@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from backoffice.templatetags.formatting import format_decimal_fr
+from core.money import format_decimal
 from claims.parsers.errors import Problem
 
 
@@ -58,7 +58,7 @@ def finish_statement(statement: BankStatement, *, line: int | None = None) -> li
     expected = statement.opening_balance + movements
     if expected == statement.closing_balance:
         return []
-    fr = format_decimal_fr
+    fr = format_decimal
     return [
         Problem(
             line,

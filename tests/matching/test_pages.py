@@ -105,3 +105,26 @@ def test_an_object_of_another_pharmacy_is_404_even_under_mine(login, manager_a, 
     line, _ = ambiguous
     url = reverse("payments:bank_line", args=[pharmacy_b.pk, line.pk])
     assert login(manager_a).get(url).status_code == 404
+
+
+def test_the_manual_link_form_reads_amounts_like_the_screen_writes_them(pharmacy_a):
+    """One French parser: `1.234,56` is accepted (it used to be refused) and a third
+    decimal is rounded half-up like the display (half-even made 0,125 → 0,12)."""
+    from django.http import QueryDict
+
+    from payments.forms import allocations_from
+
+    slips = [PaymentSlipFactory(pharmacy=pharmacy_a, total=Decimal("2000.00")) for _ in range(3)]
+    data = QueryDict(mutable=True)
+    data.setlist("slip", [str(s.pk) for s in slips])
+    data[f"amount_{slips[0].pk}"] = "1.234,56"
+    data[f"amount_{slips[1].pk}"] = "0,125"
+    data[f"amount_{slips[2].pk}"] = "12,3,4"
+
+    allocations, errors = allocations_from(data, PaymentSlip.objects.filter(pharmacy=pharmacy_a))
+
+    assert [(s.pk, a) for s, a in allocations] == [
+        (slips[0].pk, Decimal("1234.56")),
+        (slips[1].pk, Decimal("0.13")),
+    ]
+    assert errors == [f"Montant invalide pour le bordereau {slips[2].reference}."]

@@ -1,34 +1,8 @@
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
-from claims.parsers.text import normalize_header, parse_date, parse_decimal
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("1234.56", "1234.56"),
-        ("1 234,56", "1234.56"),
-        ("1\u00a0234,56\u00a0€", "1234.56"),
-        ("1\u202f234,56 €", "1234.56"),
-        ("-12,5", "-12.5"),
-        ("\u221212,50 €", "-12.50"),
-        ("1.234,56", "1234.56"),
-        ("1,234.56", "1234.56"),
-        ("0", "0"),
-        ("12,50-", "-12.50"),
-    ],
-)
-def test_it_reads_french_and_plain_decimals(text, expected):
-    assert parse_decimal(text) == Decimal(expected)
-
-
-@pytest.mark.parametrize("text", ["", "abc", "12,34,56", "1 2a", "--3"])
-def test_it_refuses_unreadable_decimals_in_french(text):
-    with pytest.raises(ValueError, match="montant illisible"):
-        parse_decimal(text)
+from claims.parsers.text import normalize_header, parse_date
 
 
 @pytest.mark.parametrize(

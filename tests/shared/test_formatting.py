@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.template import Context, Template
 
-from backoffice.templatetags.formatting import format_euros
+from core.money import format_euros
 from reports.charts import percent_trend_chart
 
 
