@@ -18,24 +18,48 @@ from pharmacies.models import Pharmacy
 from reports import exports, selectors
 from reports.models import MonthlyReport
 from reports.services import month_name, previous_month, report_context
-from reports.statistics import AGE_BUCKETS, add_months, month_statistics, parse_month, pharmacies_comparison
+from reports.statistics import (
+    AGE_BUCKETS, add_months, first_of_month, month_statistics, parse_month, pharmacies_comparison,
+)
 
 
-def _month(request: HttpRequest) -> dt.date:
-    """?mois=AAAA-MM, else last month (the one the latest report covers)."""
+# The earliest month a page may show: nothing in the product is older, and
+# arithmetic on year 1 or 9999 (previous/next month, the 12-month trend) would
+# leave the calendar.
+FIRST_MONTH = dt.date(2000, 1, 1)
+
+
+def _month(request: HttpRequest) -> tuple[dt.date, str]:
+    """?mois=AAAA-MM → (month, notice). Absent: last month (the one the latest report
+    covers). Unreadable or outside [2000-01, this month]: the nearest month that can
+    be shown, with a French notice saying so (never a 500)."""
+    text = request.GET.get("mois", "").strip()
+    this_month = first_of_month(timezone.localdate())
+    default = previous_month(timezone.localdate())
+    if not text:
+        return default, ""
     try:
-        return parse_month(request.GET.get("mois", ""))
+        month = parse_month(text)
     except ValueError:
-        return previous_month(timezone.localdate())
+        return default, f"Mois « {text[:20]} » illisible (format attendu AAAA-MM) : affichage de {month_name(default)}."
+    if month > this_month:
+        return this_month, f"Pas de données dans le futur : affichage de {month_name(this_month)}."
+    if month < FIRST_MONTH:
+        return FIRST_MONTH, f"Mois trop ancien : affichage de {month_name(FIRST_MONTH)}."
+    return month, ""
 
 
-def _month_nav(month: dt.date) -> dict:
+def _month_nav(month: dt.date, notice: str = "") -> dict:
+    this_month = first_of_month(timezone.localdate())
+    following = add_months(month, 1)
     return {
         "month": month,
         "month_name": month_name(month),
+        "month_notice": notice,
         "mois": f"{month:%Y-%m}",
-        "previous": f"{add_months(month, -1):%Y-%m}",
-        "next": f"{add_months(month, 1):%Y-%m}",
+        "previous": f"{add_months(month, -1):%Y-%m}" if month > FIRST_MONTH else "",
+        # No "next" past the current month: there is nothing to show there yet.
+        "next": f"{following:%Y-%m}" if following <= this_month else "",
     }
 
 
@@ -62,8 +86,9 @@ def report_pdf(request: HttpRequest, pharmacy: Pharmacy, report_id: int) -> File
 @pharmacy_view
 @require_GET
 def statistics(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
-    stats = month_statistics(pharmacy=pharmacy, month=_month(request))
-    context = report_context(stats) | _month_nav(stats.month)
+    month, notice = _month(request)
+    stats = month_statistics(pharmacy=pharmacy, month=month)
+    context = report_context(stats) | _month_nav(stats.month, notice)
     return TemplateResponse(request, "reports/statistics.html", context)
 
 
@@ -73,12 +98,12 @@ DRILL_FILTER_LABELS = {"motif": "motif", "categorie": "catégorie", "operateur":
 @pharmacy_view
 @require_GET
 def rejections(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
-    month = _month(request)
+    month, notice = _month(request)
     filters = {key: request.GET.get(key, "") for key in DRILL_FILTER_LABELS}
     queryset = selectors.month_rejections(pharmacy=pharmacy, month=month, filters=filters)
     page = Paginator(queryset, 100).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    context = {"pharmacy": pharmacy, "page": page, "filters": query} | _month_nav(month)
+    context = {"pharmacy": pharmacy, "page": page, "filters": query} | _month_nav(month, notice)
     template = "reports/rejections.html#rows" if request.htmx else "reports/rejections.html"
     return TemplateResponse(request, template, context)
 
@@ -86,12 +111,12 @@ def rejections(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
 @pharmacy_view
 @require_GET
 def unpaid(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
-    month = _month(request)
+    month, notice = _month(request)
     bucket = request.GET.get("anciennete")
     queryset = selectors.open_claims(pharmacy=pharmacy, month=month, bucket=bucket)
     page = Paginator(queryset, 100).get_page(request.GET.get("page"))
     label = AGE_BUCKETS[int(bucket)][0] if bucket and bucket.isdigit() and int(bucket) < len(AGE_BUCKETS) else ""
-    context = {"pharmacy": pharmacy, "page": page, "bucket": bucket or "", "bucket_label": label} | _month_nav(month)
+    context = {"pharmacy": pharmacy, "page": page, "bucket": bucket or "", "bucket_label": label} | _month_nav(month, notice)
     return TemplateResponse(request, "reports/unpaid.html", context)
 
 
@@ -109,7 +134,7 @@ EXPORTS = {
 def export(request: HttpRequest, pharmacy: Pharmacy, kind: str) -> FileResponse:
     if kind not in EXPORTS:
         raise Http404("Export inconnu")
-    month = _month(request)
+    month, _notice = _month(request)
     if kind == "rejets":
         filters = {key: request.GET.get(key, "") for key in DRILL_FILTER_LABELS}
         sheets = [exports.rejections_sheet(selectors.month_rejections(pharmacy=pharmacy, month=month, filters=filters))]
@@ -130,6 +155,6 @@ def export(request: HttpRequest, pharmacy: Pharmacy, kind: str) -> FileResponse:
 @backoffice_view
 @require_GET
 def comparison(request: HttpRequest) -> TemplateResponse:
-    month = _month(request)
+    month, notice = _month(request)
     rows = pharmacies_comparison(pharmacies=visible_pharmacies(request.user), month=month)
-    return TemplateResponse(request, "reports/comparison.html", {"rows": rows} | _month_nav(month))
+    return TemplateResponse(request, "reports/comparison.html", {"rows": rows} | _month_nav(month, notice))
