@@ -37,10 +37,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
-    "axes",
+    "tiers_payant.apps.AxesConfig",  # French names in the administration (tiers_payant/apps.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "tiers_payant.apps.TOTPConfig",
+    "tiers_payant.apps.StaticConfig",
     "django_htmx",
     # The audit trail: PostgreSQL triggers write an event per change (docs/decisions.md, "Audit trail").
     "pgtrigger",

@@ -1,8 +1,19 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from backoffice import views
 from pharmacies import account_views, two_factor_views
+
+admin.site.site_header = "Administration du tiers-payant"
+admin.site.site_title = "Tiers-payant"
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    # Browsers and tools ask /favicon.ico before (or without) reading the page's <link>.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 backoffice_patterns = (
     [
@@ -69,4 +80,5 @@ urlpatterns = [
     path("pharmacies/<int:pharmacy_id>/imports/", include("claims.urls")),
     path("backoffice/", include(backoffice_patterns)),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon),
 ]
