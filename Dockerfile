@@ -6,7 +6,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir -e . \
-    && DJANGO_DEBUG=false DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-time-collectstatic-only \
+       DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 ENV DJANGO_DEBUG=false
 EXPOSE 8000
 CMD ["gunicorn", "tiers_payant.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

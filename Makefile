@@ -3,6 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13.0/bin/python3.13 /root/.pyenv/versions/3.13.0/bin/python3.13 python3.12; do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
+# The settings fail closed (DEBUG off, no default secret key): the demo, the worker and the
+# tests here are the development mode. Production sets DJANGO_DEBUG=false and its own key.
+export DJANGO_DEBUG ?= 1
 PY := $(VENV)/bin/python
 DEMO_DATA := .data/demo
 DEMO_SEED ?= 7

@@ -38,6 +38,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiers_payant.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # a development run (the settings fail closed)
 
 import django  # noqa: E402
 

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiers_payant.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # a development run (the settings fail closed)
 
 import django  # noqa: E402
 

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiers_payant.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # a development run (the settings fail closed)
 MONTH = dt.date(2026, 10, 1)
 LARGE_FINESS, EXPORT_FINESS = "690099991", "690099983"
 

@@ -10,6 +10,7 @@ import os
 
 import pghistory
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from tiers_payant.database import database_settings
@@ -21,8 +22,18 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-" + "x" * 20)
+# Fail closed: DEBUG only when asked (the Makefile asks for the demo and the tests,
+# tests/environment.py for a bare pytest), and outside DEBUG no process starts
+# without its own secret key.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY manquant : hors mode développement (DJANGO_DEBUG=1), "
+            "l'application refuse de démarrer sans sa propre clé secrète."
+        )
+    SECRET_KEY = "dev-only-insecure-key-change-me-" + "x" * 20
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
