@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from audit.context import audit_job
+from core.money import euros_sql
 
 BATCH_LINES = 50_000
 
@@ -360,7 +361,7 @@ def rejections_close_recovered(*, pharmacy_id: int, today: dt.date | None = None
     with transaction.atomic(), connection.cursor() as cursor:
         night_transaction(cursor)
         cursor.execute(
-            """
+            f"""
             WITH paid AS (
                 SELECT rj.id, rj.status AS from_status,
                        coalesce(new.amount_paid, old.amount_paid) AS recovered,
@@ -383,7 +384,7 @@ def rejections_close_recovered(*, pharmacy_id: int, today: dt.date | None = None
             INSERT INTO rejections_rejectionevent
                 (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
             SELECT pharmacy_id, id, 'status', from_status, 'closed',
-                   'Recouvré : facture ' || invoice || ' payée (' || recovered || ' €)', now()
+                   'Recouvré : facture ' || invoice || ' payée (' || {euros_sql("recovered")} || ')', now()
             FROM closed
             """,
             {"p": pharmacy_id, "open": _OPEN_REJECTION_STATUSES},

@@ -138,3 +138,17 @@ def format_percent(ratio: object, places: int = 1) -> str:
         return ""
     text = format_decimal(number, places)
     return f"{text}{NBSP}%" if text else ""
+
+
+def euros_sql(expression: str) -> str:
+    """The SQL twin of `format_euros`, for texts PostgreSQL writes set-based (a history
+    line built in an INSERT … SELECT): `expression` (numeric) → `1 234,57 €`.
+
+    to_char rounds half away from zero, like `quantize_money`; its `,` and `.` are
+    the locale-free group and decimal marks, swapped for French ones by translate.
+    tests/core/test_money_sql.py checks both give the same text.
+    """
+    return (
+        f"(translate(to_char(({expression}), 'FM999,999,999,999,990.00'), ',.', '{THOUSANDS},')"
+        f" || '{NBSP}€')"
+    )

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.money import format_euros
 from payments.matching import reconciliation_totals_refresh
 from payments.models import (
     BankLine, ManualDecision, MatchProposal, PaymentSlip, Reconciliation,
@@ -56,7 +57,7 @@ def reconciliation_link(
         current = slips[slip.pk]
         if amount > current.total - current.matched_amount:
             raise ValidationError(f"Le bordereau {current.reference} n'a plus que "
-                                  f"{current.total - current.matched_amount} € à rapprocher.")
+                                  f"{format_euros(current.total - current.matched_amount)} à rapprocher.")
         link, created = Reconciliation.objects.get_or_create(
             pharmacy=pharmacy, slip=current, bank_line=line,
             defaults={"amount": amount, "source": Reconciliation.Source.MANUAL, "created_by": user},
