@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Health data never stays in a shared counter PC's browser cache.
+    "pharmacies.middleware.PrivateNoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "pharmacies.two_factor.RequireTwoFactorMiddleware",
     # The second wall: PostgreSQL row-level security set to the user's pharmacies.
