@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stdnum.fr import nir  # noqa: E402
 
 from claims.parsers.claims_csv import iter_claim_rows  # noqa: E402
-from claims.parsers.errors import Problem  # noqa: E402
+from core.problems import Problem  # noqa: E402
 
 HEADER = (
     "finess;facture;lot;date_soins;date_transmission;nir;rang;patient;payeur;organisme;"

@@ -3,5 +3,7 @@
 - `core.money`: money precision and rounding, the French amount parser and formatter;
 - `core.periods`: months (first day, adding months, "AAAA-MM" parsing);
 - `core.statuses`: the status vocabulary (claims, insurers' return lines, rejections);
-- `core.text` / `core.errors`: the pure text readers and the error model of import parsers.
+- `core.problems`: the error model of every import parser (`Problem`, `ImportFileError`);
+- `core.text`: the CSV text rules (encoding, separator, headers, dates);
+- `core.formats`: which kind of file an upload is, from its content.
 """

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from claims.imports.result import ImportResult
-from claims.parsers.errors import ImportFileError, Problem
+from core.problems import ImportFileError, Problem
 from payments.models import BankAccount, BankLine, BankStatement
 from payments.parsers import statement as parsed
 from payments.parsers.detect import parse_file

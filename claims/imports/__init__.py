@@ -12,7 +12,7 @@
 - `organisms`: payers unknown to the table, created from the file;
 - `progress`: the progress bar, written on its own connection;
 - `storage`: where an uploaded file waits between preview and confirmation;
-- `formats`: which importer a file goes to (the parsers' `detect_format`);
+- `formats`: which importer a file goes to (`core.formats.detect_format`);
 - `result`: `ImportResult`, the counts, problems and notes of one run.
 
 Bank statements are written by `payments.statement_import`. Parsers

@@ -1,8 +1,8 @@
-"""Which importer a file goes to, from its content (the parsers' `detect_format`)."""
+"""Which importer a file goes to, from its content (`core.formats.detect_format`)."""
 
 from __future__ import annotations
 
-from payments.parsers.detect import FORMAT_KIND, detect_format
+from core.formats import FORMAT_KIND, detect_format
 
 
 def detect_kind(head: bytes) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from claims.imports.staging import MAX_REPORTED_PROBLEMS
-from claims.parsers.errors import Problem
+from core.problems import Problem
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from claims.imports.result import ImportResult
 from claims.imports.returns_sql import returns_import
 from claims.imports.storage import file_fingerprint, import_file_discard, import_file_path
 from claims.models import ImportBatch
-from claims.parsers.errors import MAX_IMPORT_BYTES, ImportFileError, Problem, check_size
+from core.problems import MAX_IMPORT_BYTES, ImportFileError, Problem, check_size
 from payments.statement_import import statement_import
 from pharmacies.models import Pharmacy, User
 

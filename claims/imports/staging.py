@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from claims.parsers.errors import Problem
+from core.problems import Problem
 
 # The report shows this many problems; the count says how many there were.
 MAX_REPORTED_PROBLEMS = 200

@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
-from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size, collect
 from claims.parsers.fields import (
     check_finess,
     normalize_finess,
@@ -23,8 +22,9 @@ from claims.parsers.fields import (
     parse_rpps,
     split_nir,
 )
-from claims.parsers.text import CsvFile, parse_date
 from core.money import parse_decimal
+from core.problems import MAX_IMPORT_BYTES, ParseResult, Problem, check_size, collect
+from core.text import CsvFile, parse_date
 
 # Column (normalised header name) → required.
 CLAIM_COLUMNS = {

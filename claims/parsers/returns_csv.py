@@ -17,7 +17,6 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
-from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size, collect
 from claims.parsers.fields import (
     check_finess,
     normalize_finess,
@@ -25,8 +24,9 @@ from claims.parsers.fields import (
     parse_invoice_number,
     parse_payer_kind,
 )
-from claims.parsers.text import CsvFile, normalize_word, parse_date
 from core.money import parse_decimal
+from core.problems import MAX_IMPORT_BYTES, ParseResult, Problem, check_size, collect
+from core.text import CsvFile, normalize_word, parse_date
 
 RETURN_COLUMNS = {
     "finess": True,

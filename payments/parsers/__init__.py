@@ -2,5 +2,5 @@
 
 Every parser takes the file's bytes and returns `ParseResult[BankStatement]`
 (one statement per account and period found); `detect.parse_file` picks the
-parser from the content. Errors follow `claims.parsers.errors`.
+parser from the content. Errors follow `core.problems`.
 """

@@ -1,5 +1,5 @@
 """Bank statement as CSV: `date;libelle;montant` (credit positive), the CSV rules of
-`claims.parsers.text` (encoding, separator, headers, French numbers and dates).
+`core.text` (encoding, separator, headers, French numbers and dates).
 
 Optional columns read when present: `date_valeur`, `reference`, `compte`.
 The file carries no balances: one statement per `compte` value (or one).
@@ -7,9 +7,9 @@ The file carries no balances: one statement per `compte` value (or one).
 
 from __future__ import annotations
 
-from claims.parsers.errors import MAX_IMPORT_BYTES, ParseResult, Problem, check_size
-from claims.parsers.text import CsvFile, parse_date
 from core.money import parse_decimal
+from core.problems import MAX_IMPORT_BYTES, ParseResult, Problem, check_size
+from core.text import CsvFile, parse_date
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 BANK_CSV_COLUMNS = {

@@ -23,14 +23,14 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from claims.parsers.errors import (
+from core.money import format_decimal as fr
+from core.problems import (
     MAX_IMPORT_BYTES,
     ImportFileError,
     ParseResult,
     Problem,
     check_size,
 )
-from core.money import format_decimal as fr
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)

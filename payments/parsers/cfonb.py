@@ -18,15 +18,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from claims.parsers.errors import (
+from core.money import quantize_money
+from core.problems import (
     MAX_IMPORT_BYTES,
     ImportFileError,
     ParseResult,
     Problem,
     check_size,
 )
-from claims.parsers.text import decode_bytes
-from core.money import quantize_money
+from core.text import decode_bytes
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 RECORD_LENGTH = 120

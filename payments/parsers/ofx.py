@@ -19,15 +19,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from claims.parsers.errors import (
+from core.money import parse_decimal
+from core.problems import (
     MAX_IMPORT_BYTES,
     ImportFileError,
     ParseResult,
     Problem,
     check_size,
 )
-from claims.parsers.text import decode_bytes
-from core.money import parse_decimal
+from core.text import decode_bytes
 from payments.parsers.camt import refuse_declarations
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 

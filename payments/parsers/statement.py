@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.money import format_decimal
-from claims.parsers.errors import Problem
+from core.problems import Problem
 
 
 @dataclass(slots=True)

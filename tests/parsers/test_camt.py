@@ -4,10 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
-from claims.parsers.errors import ImportFileError
 from lxml import etree
 
+from core.problems import ImportFileError
 from payments.parsers.camt import _parser, parse_camt
 
 from .conftest import SHARED_DATA

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims.parsers.errors import ImportFileError
+from core.problems import ImportFileError
 from payments.parsers.cfonb import parse_amount, parse_cfonb
 
 from .conftest import SHARED_DATA

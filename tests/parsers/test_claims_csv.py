@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from claims.parsers.claims_csv import iter_claim_rows, parse_claims
-from claims.parsers.errors import ImportFileError, Problem
+from core.problems import ImportFileError, Problem
 
 from .conftest import FILES
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from claims.parsers import errors
-from claims.parsers.errors import ImportFileError
-from payments.parsers.detect import detect_format, parse_file
+from core import problems as errors
+from core.formats import detect_format
+from core.problems import ImportFileError
+from payments.parsers.detect import parse_file
 
 from .conftest import FILES, SHARED_DATA
 

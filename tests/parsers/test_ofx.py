@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims.parsers.errors import ImportFileError
+from core.problems import ImportFileError
 from payments.parsers.ofx import parse_ofx
 
 from .conftest import SHARED_DATA

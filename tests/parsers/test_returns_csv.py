@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from claims.parsers.errors import ImportFileError
 from claims.parsers.returns_csv import parse_returns
+from core.problems import ImportFileError
 
 from .conftest import FILES
 

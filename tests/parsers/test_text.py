@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from claims.parsers.text import normalize_header, parse_date
+from core.text import normalize_header, parse_date
 
 
 @pytest.mark.parametrize(

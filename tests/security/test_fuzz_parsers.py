@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.parsers.claims_csv import parse_claims
-from claims.parsers.errors import ImportFileError
 from claims.parsers.returns_csv import parse_returns
+from core.problems import ImportFileError
 from payments.parsers.bank_csv import parse_bank_csv
 from payments.parsers.camt import parse_camt
 from payments.parsers.cfonb import parse_cfonb

@@ -23,7 +23,7 @@ from datetime import date
 from functools import lru_cache
 from typing import BinaryIO
 
-from claims.parsers.errors import ImportFileError, Problem
+from core.problems import ImportFileError, Problem
 
 UTF8_BOM = codecs.BOM_UTF8
 SEPARATORS = (";", ",", "\t")

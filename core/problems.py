@@ -7,8 +7,8 @@ read (empty, unknown format, undecodable, unsafe XML, too large).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
