@@ -5,11 +5,19 @@ from __future__ import annotations
 from django import forms
 
 from rejections.models import HandledBy, RejectionStatus
-from rejections.services import ATTACHMENT_MAX_BYTES
+from rejections.services import ATTACHMENT_MAX_BYTES, Outcome
 
 
 class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=RejectionStatus.choices)
+    new_invoice_number = forms.CharField(label="Nouveau n° de facture", required=False, max_length=9)
+    write_off_reason = forms.CharField(label="Motif de la perte", required=False, max_length=1000)
+
+
+class ResolveForm(forms.Form):
+    """One action that takes a rejection and brings it to a common end (see `rejection_resolve`)."""
+
+    outcome = forms.ChoiceField(choices=Outcome.choices)
     new_invoice_number = forms.CharField(label="Nouveau n° de facture", required=False, max_length=9)
     write_off_reason = forms.CharField(label="Motif de la perte", required=False, max_length=1000)
 

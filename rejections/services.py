@@ -13,11 +13,11 @@ from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import models, transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim, ClaimStatus, PayerKind
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
 from rejections.models import (
@@ -126,6 +126,11 @@ def _event_text(fields: dict) -> str:
     return ""
 
 
+def _takes(*, from_status: str, to_status: str) -> bool:
+    """"Prendre en charge": the person who takes a rejection becomes its assignee."""
+    return from_status == S.TO_HANDLE and to_status == S.IN_PROGRESS
+
+
 def _sync_claims(*, claim_ids: Iterable[int], to_status: str) -> None:
     # The claim follows its rejection: re-invoiced, or lost once the write-off is confirmed.
     if to_status == S.REINVOICED:
@@ -140,6 +145,7 @@ def rejection_transition(
     actor: User,
     new_invoice_number: str | None = None,
     write_off_reason: str | None = None,
+    note: str = "",
 ) -> Rejection:
     locked = Rejection.objects.select_for_update().select_related("pharmacy").get(pk=rejection.pk)
     _require_can_work(user=actor, pharmacy=locked.pharmacy)
@@ -153,6 +159,9 @@ def rejection_transition(
         Claim.objects.filter(pk=locked.claim_id).update(status=ClaimStatus.WRITTEN_OFF)
     _sync_claims(claim_ids=[locked.claim_id], to_status=to_status)
     from_status = locked.status
+    taken = _takes(from_status=from_status, to_status=to_status) and locked.assignee_id != actor.pk
+    if taken:
+        fields["assignee"] = actor
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*fields, "updated_at"])
@@ -163,8 +172,13 @@ def rejection_transition(
         actor=actor,
         from_status=from_status,
         to_status=to_status,
-        text=_event_text(fields),
+        text=" · ".join(t for t in (_event_text(fields), note.strip()) if t),
     )
+    if taken:
+        RejectionEvent.objects.create(
+            pharmacy_id=locked.pharmacy_id, rejection=locked, kind=RejectionEvent.Kind.ASSIGN,
+            actor=actor, text=_assignee_text(actor),
+        )
     return locked
 
 
@@ -190,14 +204,25 @@ def rejections_bulk_transition(
     rows = list(
         rejections.select_for_update(of=("self",))
         .order_by()
-        .values_list("pk", "status", "pharmacy_id", "claim_id", "pharmacy__delegation_mode")
+        .values_list(
+            "pk", "status", "pharmacy_id", "claim_id", "pharmacy__delegation_mode", "assignee_id"
+        )
     )
     if not actor.is_backoffice and any(r[4] == DelegationMode.TOTAL for r in rows):
         _require_can_work(user=actor, pharmacy=Pharmacy(delegation_mode=DelegationMode.TOTAL))
     sources = set(sources_for(to_status))
     movable = [r for r in rows if r[1] in sources]
+    # Taking several at once assigns them all to the person, as one at a time does
+    # (in the same UPDATE and the same INSERT of events).
+    taken = [r for r in movable if _takes(from_status=r[1], to_status=to_status) and r[5] != actor.pk]
+    update = dict(fields)
+    if taken:
+        update["assignee_id"] = Case(
+            When(pk__in=[r[0] for r in taken], then=Value(actor.pk)), default=F("assignee_id"),
+            output_field=Rejection._meta.get_field("assignee").target_field,
+        )
     Rejection.objects.filter(pk__in=[r[0] for r in movable]).update(
-        **fields, updated_at=timezone.now()
+        **update, updated_at=timezone.now()
     )
     _sync_claims(claim_ids=[r[3] for r in movable], to_status=to_status)
     if to_status == S.CLOSED:
@@ -205,14 +230,85 @@ def rejections_bulk_transition(
             pk__in=[r[3] for r in movable if r[1] == S.WRITTEN_OFF]
         ).update(status=ClaimStatus.WRITTEN_OFF)
     text = _event_text(fields)
-    RejectionEvent.objects.bulk_create(
+    RejectionEvent.objects.bulk_create([
         RejectionEvent(
             pharmacy_id=r[2], rejection_id=r[0], kind=RejectionEvent.Kind.STATUS, actor=actor,
             from_status=r[1], to_status=to_status, text=text,
         )
         for r in movable
-    )
+    ] + [
+        RejectionEvent(
+            pharmacy_id=r[2], rejection_id=r[0], kind=RejectionEvent.Kind.ASSIGN, actor=actor,
+            text=_assignee_text(actor),
+        )
+        for r in taken
+    ])
     return len(movable), len(rows) - len(movable)
+
+
+class Outcome(models.TextChoices):
+    """The common ends of a rejection, each taken in one action from the worklist or the file."""
+
+    REINVOICED = "refacture", "Refacturé sous un nouveau numéro"
+    LOST = "perte", "Passé en perte et clos"
+    OTHER_PAYER = "autre_payeur", "Envoyé à l'autre payeur"
+
+
+# Where each outcome leaves the rejection, by the ordinary transitions (each one in
+# the history). A re-invoice stays open: the night closes it, with the money
+# recovered, when the new invoice is paid; a loss is closed at once.
+OUTCOME_PATHS: dict[str, tuple[str, ...]] = {
+    Outcome.REINVOICED: (S.REINVOICED,),
+    Outcome.LOST: (S.WRITTEN_OFF, S.CLOSED),
+    Outcome.OTHER_PAYER: (S.CLAIMED,),
+}
+RESOLVABLE_STATUSES = (S.TO_HANDLE, S.IN_PROGRESS)
+
+
+def other_payer_kind(payer_kind: str) -> str:
+    """The payer of the dispensation's other part: the mandatory scheme or the mutuelle."""
+    return PayerKind.AMC if payer_kind == PayerKind.AMO else PayerKind.AMO
+
+
+@transaction.atomic
+def rejection_resolve(
+    *,
+    rejection: Rejection,
+    outcome: str,
+    actor: User,
+    new_invoice_number: str | None = None,
+    write_off_reason: str | None = None,
+) -> Rejection:
+    """Take the rejection (it becomes the actor's) and bring it to `outcome` in one go.
+
+    Goes through `rejection_transition` step by step, so the rules, the claim's
+    status and the history are those of the one-button-at-a-time workflow.
+    """
+    if outcome not in OUTCOME_PATHS:
+        raise ValidationError("Action inconnue.")
+    locked = Rejection.objects.select_for_update().select_related("claim").get(pk=rejection.pk)
+    if locked.status not in RESOLVABLE_STATUSES:
+        raise ValidationError(f"Ce rejet est déjà traité (« {S(locked.status).label} »).")
+    # The typed value is checked before anything moves: a wrong number changes nothing.
+    _status_fields(
+        to_status=OUTCOME_PATHS[outcome][0],
+        new_invoice_number=new_invoice_number,
+        write_off_reason=write_off_reason,
+    )
+    if locked.status == S.TO_HANDLE:
+        locked = rejection_transition(rejection=locked, to_status=S.IN_PROGRESS, actor=actor)
+    elif locked.assignee_id != actor.pk:
+        locked = rejection_assign(rejection=locked, assignee=actor, actor=actor)
+    note = ""
+    if outcome == Outcome.OTHER_PAYER:
+        note = f"Envoyé à l'autre payeur ({other_payer_kind(locked.claim.payer_kind)})"
+    for to_status in OUTCOME_PATHS[outcome]:
+        locked = rejection_transition(
+            rejection=locked, to_status=to_status, actor=actor,
+            new_invoice_number=new_invoice_number, write_off_reason=write_off_reason,
+            note=note if to_status == S.CLAIMED else "",
+        )
+    return locked
 
 
 def assignable_users(*, pharmacies: QuerySet[Pharmacy]) -> QuerySet[User]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("rejets/", views.rejection_list, name="list"),
     path("rejets/<int:pk>/", views.rejection_detail, name="detail"),
     path("rejets/<int:pk>/statut/", views.rejection_change_status, name="change_status"),
+    path("rejets/<int:pk>/traiter/", views.rejection_resolve, name="resolve"),
     path("rejets/<int:pk>/attribution/", views.rejection_assign, name="assign"),
     path("rejets/<int:pk>/repartition/", views.rejection_set_handler, name="set_handler"),
     path("rejets/<int:pk>/commentaires/", views.rejection_add_comment, name="comment"),

@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.history import rejection_file_history
@@ -30,6 +32,7 @@ from rejections.forms import (
     CommentForm,
     HandlerForm,
     RejectionBulkForm,
+    ResolveForm,
     TransitionForm,
     UnpaidBulkForm,
 )
@@ -62,6 +65,25 @@ def _first_error(form) -> str:
 
 def _validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _return_path(request: HttpRequest) -> str:
+    """The list a person came from (`retour`), so that the way back keeps its filters.
+
+    Only a path on this site: anything else (another host, a scheme, `//host`) is
+    dropped and the page falls back to its own list.
+    """
+    value = request.POST.get("retour") or request.GET.get("retour") or ""
+    if (
+        value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return value
+    return ""
 
 
 def _results_response(request: HttpRequest, template: str, context: dict, state: WorklistState):
@@ -161,6 +183,8 @@ def rejection_worklist_response(
         "multi": pharmacy is None,
         "state": state,
         "page": page,
+        # Where a file opened from this list leads back to: this very list, filters kept.
+        "back_url": request.path + state.querystring(),
         "totals": selectors.worklist_totals(rows, "amount"),
         # Under total delegation the pharmacy's staff may only export.
         "can_work": services.user_can_work(user=request.user, pharmacy=pharmacy)
@@ -307,6 +331,9 @@ def _panel_context(request: HttpRequest, rejection: Rejection, **extra) -> dict:
         "history": selectors.rejection_history(rejection=rejection),
         "audit_history": rejection_file_history(pharmacy=pharmacy, rejection=rejection),
         "attachments": selectors.rejection_attachments(rejection=rejection),
+        "retour": _return_path(request),
+        "resolvable": can_work and rejection.status in services.RESOLVABLE_STATUSES,
+        "other_payer": services.other_payer_kind(rejection.claim.payer_kind),
         **extra,
     }
 
@@ -321,7 +348,13 @@ def _panel_response(request: HttpRequest, rejection: Rejection, *, error: str = 
         messages.error(request, error)
     elif success:
         messages.success(request, success)
-    return redirect("rejections:detail", rejection.pharmacy_id, rejection.pk)
+    return _detail_redirect(request, rejection)
+
+
+def _detail_redirect(request: HttpRequest, rejection: Rejection) -> HttpResponseRedirect:
+    url = reverse("rejections:detail", args=[rejection.pharmacy_id, rejection.pk])
+    retour = _return_path(request)
+    return HttpResponseRedirect(f"{url}?{urlencode({'retour': retour})}" if retour else url)
 
 
 @pharmacy_view
@@ -353,6 +386,57 @@ def rejection_change_status(request: HttpRequest, pharmacy: Pharmacy, pk: int) -
     return _panel_response(
         request, rejection, success=f"Statut : {rejection.get_status_display()}."
     )
+
+
+def _outcome_message(rejection: Rejection, outcome: str) -> str:
+    invoice = rejection.claim.invoice_number
+    if outcome == services.Outcome.REINVOICED:
+        return f"Facture {invoice} refacturée sous le n° {rejection.new_invoice_number}."
+    if outcome == services.Outcome.LOST:
+        return f"Facture {invoice} passée en perte ; rejet clos."
+    return f"Facture {invoice} envoyée à l'autre payeur ({services.other_payer_kind(rejection.claim.payer_kind)})."
+
+
+@pharmacy_view
+@require_POST
+def rejection_resolve(request: HttpRequest, pharmacy: Pharmacy, pk: int) -> HttpResponse:
+    """One action from the worklist's row (HTMX: the row comes back) or from the file
+    (back to the list the person came from, filters kept)."""
+    rejection = _rejection_or_404(pharmacy, pk)
+    form = ResolveForm(request.POST)
+    error = success = ""
+    if not form.is_valid():
+        error = _first_error(form)
+    else:
+        outcome = form.cleaned_data["outcome"]
+        try:
+            rejection = services.rejection_resolve(
+                rejection=rejection, outcome=outcome, actor=request.user,
+                new_invoice_number=form.cleaned_data["new_invoice_number"],
+                write_off_reason=form.cleaned_data["write_off_reason"],
+            )
+        except ValidationError as exc:
+            error = _validation_message(exc)
+        else:
+            success = _outcome_message(rejection, outcome)
+    if request.htmx and request.POST.get("ligne"):
+        return TemplateResponse(
+            request,
+            "rejections/_row.html",
+            {
+                "r": _rejection_or_404(pharmacy, pk),
+                "multi": request.POST.get("multi") == "1",
+                "can_work": services.user_can_work(user=request.user, pharmacy=pharmacy),
+                "back_url": _return_path(request),
+                "row_error": error,
+                "row_success": success,
+            },
+        )
+    if error:
+        messages.error(request, error)
+        return _detail_redirect(request, rejection)
+    messages.success(request, success)
+    return redirect(_return_path(request) or reverse("rejections:list", args=[pharmacy.pk]))
 
 
 @pharmacy_view

@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from rejections.services import other_payer_kind
 from rejections.worklist import WorklistState
 
 register = template.Library()
@@ -47,3 +48,9 @@ def rejection_status(value: str) -> str:
         return RejectionStatus(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def other_payer(payer_kind: str) -> str:
+    """AMO ↔ AMC: who gets a rejection "sent to the other payer" (`rejection_resolve`)."""
+    return other_payer_kind(payer_kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -193,6 +194,7 @@ def test_the_file_shows_claim_patient_payer_reason_and_advice(login, preparateur
         ("detail", "get", None),
         ("change_status", "post", {"to_status": "in_progress"}),
         ("assign", "post", {"assignee": ""}),
+        ("resolve", "post", {"outcome": "perte", "write_off_reason": "x"}),
         ("set_handler", "post", {"handled_by": "backoffice"}),
         ("comment", "post", {"text": "coucou"}),
         ("attach", "post", {}),
@@ -311,3 +313,129 @@ def test_the_partial_pushes_the_canonical_url(login, preparateur_n, rejection_n)
         list_url(rejection_n.pharmacy) + "?statut=open&q=MARTIN&payeur=&age=", **HTMX
     )
     assert response["HX-Push-Url"] == list_url(rejection_n.pharmacy) + "?q=MARTIN"
+
+
+# --- one action from the worklist (issue 16, item 5) -------------------------------------
+
+
+def test_taking_a_rejection_assigns_it_to_the_person_who_clicked(login, preparateur_n, titulaire_n, rejection_n):
+    rejection_n.assignee = titulaire_n
+    rejection_n.save()
+    login(preparateur_n).post(detail_url(rejection_n, "change_status"), {"to_status": "in_progress"}, **HTMX)
+    rejection_n.refresh_from_db()
+    assert (rejection_n.status, rejection_n.assignee) == (S.IN_PROGRESS, preparateur_n)
+    assert RejectionEvent.objects.filter(rejection=rejection_n, kind="assign", actor=preparateur_n).exists()
+
+
+def test_taking_several_at_once_assigns_each_to_the_person(login, preparateur_n, pharmacy_n):
+    rows = [RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n)) for _ in range(3)]
+    login(preparateur_n).post(list_url(pharmacy_n), {"action": "status", "to_status": "in_progress", "ids": [r.pk for r in rows]})
+    assert set(Rejection.objects.values_list("status", "assignee")) == {(S.IN_PROGRESS, preparateur_n.pk)}
+    assert RejectionEvent.objects.filter(kind="assign", actor=preparateur_n).count() == 3
+
+
+def test_one_action_in_the_row_reinvoices_and_answers_with_the_row(login, preparateur_n, rejection_n):
+    client = login(preparateur_n)
+    page = client.get(list_url(rejection_n.pharmacy) + "?q=MARTIN").content.decode()
+    assert f'action="{detail_url(rejection_n, "resolve")}"' in page and "Traiter</summary>" in page
+    response = client.post(
+        detail_url(rejection_n, "resolve"),
+        {"outcome": "refacture", "new_invoice_number": "123456789", "ligne": "1",
+         "retour": list_url(rejection_n.pharmacy) + "?q=MARTIN"},
+        **HTMX,
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<tr id="rejet-{rejection_n.pk}"') and "<html" not in body
+    assert "refacturée sous le n° 123456789" in body and "Traiter</summary>" not in body
+    rejection_n.refresh_from_db()
+    assert (rejection_n.status, rejection_n.new_invoice_number, rejection_n.assignee) == (
+        S.REINVOICED, "123456789", preparateur_n)
+    assert rejection_n.claim.__class__.objects.get(pk=rejection_n.claim_id).status == "reinvoiced"
+    # The history is the one of the step-by-step workflow: taken, then re-invoiced.
+    steps = list(RejectionEvent.objects.filter(rejection=rejection_n, kind="status").values_list("from_status", "to_status"))
+    assert steps == [(S.TO_HANDLE, S.IN_PROGRESS), (S.IN_PROGRESS, S.REINVOICED)]
+
+
+def test_a_loss_is_recorded_with_its_reason_and_closed(login, preparateur_n, rejection_n):
+    login(preparateur_n).post(detail_url(rejection_n, "resolve"), {"outcome": "perte", "write_off_reason": "Patient parti sans adresse"})
+    rejection_n.refresh_from_db()
+    assert (rejection_n.status, rejection_n.write_off_reason) == (S.CLOSED, "Patient parti sans adresse")
+    assert rejection_n.closed_on is not None
+    assert rejection_n.claim.__class__.objects.get(pk=rejection_n.claim_id).status == "written_off"
+
+
+def test_sent_to_the_other_payer_names_it_in_the_history(login, preparateur_n, pharmacy_n):
+    rejection = RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, payer_kind="AMC"))
+    login(preparateur_n).post(detail_url(rejection, "resolve"), {"outcome": "autre_payeur"})
+    rejection.refresh_from_db()
+    assert rejection.status == S.CLAIMED
+    assert RejectionEvent.objects.get(rejection=rejection, to_status=S.CLAIMED).text == "Envoyé à l'autre payeur (AMO)"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"outcome": "refacture", "new_invoice_number": "12345"}, "9 chiffres"),
+        ({"outcome": "perte", "write_off_reason": "  "}, "motif de la perte"),
+        ({"outcome": "n_importe_quoi"}, "Sélectionnez un choix valide"),
+    ],
+)
+def test_bad_input_changes_nothing_and_says_why_in_french(login, preparateur_n, rejection_n, data, message):
+    response = login(preparateur_n).post(detail_url(rejection_n, "resolve"), {**data, "ligne": "1"}, **HTMX)
+    assert response.status_code == 200 and message in response.content.decode()
+    rejection_n.refresh_from_db()
+    assert (rejection_n.status, rejection_n.assignee) == (S.TO_HANDLE, None)
+    assert not RejectionEvent.objects.exists()
+
+
+def test_an_already_handled_rejection_is_not_handled_twice(login, preparateur_n, rejection_n):
+    client = login(preparateur_n)
+    client.post(detail_url(rejection_n, "resolve"), {"outcome": "autre_payeur"})
+    response = client.post(detail_url(rejection_n, "resolve"), {"outcome": "perte", "write_off_reason": "x"}, follow=True)
+    assert "déjà traité" in response.content.decode()
+    rejection_n.refresh_from_db()
+    assert rejection_n.status == S.CLAIMED
+
+
+def test_staff_under_total_delegation_cannot_resolve(login, preparateur_a, rejection_a):
+    client = login(preparateur_a)
+    assert "Traiter</summary>" not in client.get(list_url(rejection_a.pharmacy)).content.decode()
+    client.post(detail_url(rejection_a, "resolve"), {"outcome": "perte", "write_off_reason": "x"})
+    rejection_a.refresh_from_db()
+    assert rejection_a.status == S.TO_HANDLE
+
+
+# --- the way back -------------------------------------------------------------------
+
+
+def test_the_worklist_links_each_file_back_to_the_filtered_list(login, preparateur_n, rejection_n):
+    body = login(preparateur_n).get(list_url(rejection_n.pharmacy) + "?q=MARTIN&categorie=").content.decode()
+    back = list_url(rejection_n.pharmacy) + "?q=MARTIN"
+    assert f'{detail_url(rejection_n)}?retour={quote(back, safe="")}"' in body
+
+
+def test_the_file_leads_back_where_the_person_came_from(login, preparateur_n, rejection_n):
+    client = login(preparateur_n)
+    back = list_url(rejection_n.pharmacy) + "?q=MARTIN&tri=-montant"
+    body = client.get(detail_url(rejection_n), {"retour": back}).content.decode()
+    assert f'<a href="{back.replace("&", "&amp;")}">← Rejets de' in body
+    response = client.post(detail_url(rejection_n, "resolve"), {"outcome": "perte", "write_off_reason": "Perdu", "retour": back})
+    assert response.status_code == 302 and response["Location"] == back
+    # Without HTMX, the file's other actions come back to the file, keeping the way back.
+    other = RejectionFactory(claim=ClaimFactory(pharmacy=rejection_n.pharmacy))
+    response = client.post(detail_url(other, "change_status"), {"to_status": "in_progress", "retour": back})
+    assert response["Location"] == f"{detail_url(other)}?retour={quote(back, safe='')}"
+
+
+@pytest.mark.parametrize(
+    "retour",
+    ["https://evil.example/", "//evil.example/rejets/", "/\\evil.example/", "http://testserver/x", "javascript:alert(1)", "rejets/"],
+)
+def test_a_way_back_off_this_site_is_ignored(login, preparateur_n, rejection_n, retour):
+    client = login(preparateur_n)
+    body = client.get(detail_url(rejection_n), {"retour": retour}).content.decode()
+    assert "evil" not in body and "javascript:" not in body
+    assert f'<a href="{list_url(rejection_n.pharmacy)}">← Rejets de' in body
+    response = client.post(detail_url(rejection_n, "resolve"), {"outcome": "perte", "write_off_reason": "x", "retour": retour})
+    assert response["Location"] == list_url(rejection_n.pharmacy)

@@ -27,8 +27,10 @@ def test_it_moves_a_rejection_to_reinvoiced_with_the_new_number(preparateur_n, r
     assert rejection_n.status == S.REINVOICED
     assert rejection_n.new_invoice_number == "123456789"
     assert rejection_n.claim.status == ClaimStatus.REINVOICED
-    events = list(RejectionEvent.objects.filter(rejection=rejection_n).values_list("from_status", "to_status"))
-    assert events == [(S.TO_HANDLE, S.IN_PROGRESS), (S.IN_PROGRESS, S.REINVOICED)]
+    events = list(RejectionEvent.objects.filter(rejection=rejection_n).values_list("kind", "from_status", "to_status"))
+    # Taking it ("Prendre en charge") also assigns it to the person (issue 16).
+    assert events == [("status", S.TO_HANDLE, S.IN_PROGRESS), ("assign", "", ""), ("status", S.IN_PROGRESS, S.REINVOICED)]
+    assert rejection_n.assignee == preparateur_n
 
 
 def test_it_refuses_a_transition_outside_the_table(preparateur_n, rejection_n):
