@@ -17,13 +17,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.history import rejection_file_history
 from claims.models import Claim
 from pharmacies.access import pharmacy_view
 from pharmacies.models import DelegationMode, Pharmacy
+from pharmacies.redirects import local_url_or
 from claims.patient_access import patient_access_log
 from rejections import selectors, services
 from rejections.forms import (
@@ -70,20 +71,11 @@ def _validation_message(error: ValidationError) -> str:
 def _return_path(request: HttpRequest) -> str:
     """The list a person came from (`retour`), so that the way back keeps its filters.
 
-    Only a path on this site: anything else (another host, a scheme, `//host`) is
+    A path of this site only (the one check, `local_url_or`); anything else is
     dropped and the page falls back to its own list.
     """
     value = request.POST.get("retour") or request.GET.get("retour") or ""
-    if (
-        value.startswith("/")
-        and not value.startswith("//")
-        and "\\" not in value
-        and url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return value
-    return ""
+    return local_url_or(request, value if value.startswith("/") else None, "")
 
 
 def _results_response(request: HttpRequest, template: str, context: dict, state: WorklistState):
