@@ -14,12 +14,12 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Min, Sum
+from django.db.models import Count, F, Min, Sum
 from django.db.models.functions import TruncMonth
 
 from backoffice.selectors import AT_RISK_STATUSES
+from claims.models import MONEY_FIELD, Claim
 from core.money import format_decimal, format_euros, format_percent
-from claims.models import Claim
 from pharmacies.models import DelegationMode, Pharmacy
 from rejections.models import Fault, Rejection
 from reports.statistics import add_months, rejection_rates_by_month
@@ -136,7 +136,7 @@ def diagnostic_compute(*, pharmacy: Pharmacy, months: int = MONTHS) -> Diagnosti
         ],
     )
     unpaid = claims.filter(status__in=AT_RISK_STATUSES).aggregate(
-        amount=Sum(F("amount_claimed") - F("amount_paid"), output_field=DecimalField()),
+        amount=Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD),
         n=Count("pk"),
     )
     diagnostic.unpaid_amount = unpaid["amount"] or Decimal("0")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from audit.tracking import audit_tracked
+from claims.models import MONEY
 from pharmacies.models import Pharmacy
 from rejections.models import HandledBy, ReasonCategory
 
@@ -139,7 +140,7 @@ class Reminder(models.Model):
     )
     sent_on = models.DateField("envoyée le")
     next_on = models.DateField("prochaine relance le")
-    total = models.DecimalField("montant relancé", max_digits=12, decimal_places=2)
+    total = models.DecimalField("montant relancé", **MONEY)
     pdf = models.FileField(upload_to=reminder_path, blank=True)
     claims = models.ManyToManyField("claims.Claim", through="ReminderClaim", related_name="+")
     created_by = models.ForeignKey(

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import DecimalField, F, QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from backoffice.models import ContactLog, LetterTemplate, Reminder, ReminderClaim
 from backoffice.selectors import AT_RISK_STATUSES
+from claims.models import MONEY_FIELD, Claim
 from core.money import format_euros
-from claims.models import Claim
 from pharmacies.models import Pharmacy, User
 from rejections.models import UnpaidFollowUp
 from rejections.services import unpaid_reminders_mark_sent
@@ -86,7 +86,7 @@ def reminder_create(
         raise ValidationError("Une lettre de relance s'adresse à un seul organisme : sélectionnez les factures d'un même payeur.")
     organism = selected[0].organism
     total = claims.aggregate(
-        total=Sum(F("amount_claimed") - F("amount_paid"), output_field=DecimalField())
+        total=Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD)
     )["total"]
     sent_on = sent_on or timezone.localdate()
     template = template or default_letter_template()

@@ -15,7 +15,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    DecimalField,
     F,
     IntegerField,
     Max,
@@ -31,7 +30,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from backoffice.models import ContactLog, ManagerAssignment, Reminder, ReminderClaim, TimeEntry
-from claims.models import Claim, ClaimStatus, ImportBatch, Organism
+from claims.models import MONEY_FIELD, Claim, ClaimStatus, ImportBatch, Organism
+from core.statuses import ACTIONABLE_REJECTION_STATUSES
 from payments.models import BankLine
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
@@ -39,7 +39,6 @@ from rejections.models import (
     HandledBy,
     Rejection,
     RejectionEvent,
-    RejectionStatus,
     UnpaidFollowUp,
 )
 from reports.models import MonthlyClaimCount
@@ -50,12 +49,10 @@ from reports.statistics import (
     rejection_rates_by_month,
 )
 
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 # Money at risk: what is still owed on claims the payer rejected or never paid (docs/decisions.md).
 AT_RISK_STATUSES = (ClaimStatus.REJECTED, ClaimStatus.UNPAID)
 # Claims still waiting for money after 30 days: flagged unpaid, or transmitted and never answered.
 WAITING_STATUSES = (ClaimStatus.UNPAID, ClaimStatus.TRANSMITTED)
-TO_HANDLE_STATUSES = (RejectionStatus.TO_HANDLE, RejectionStatus.IN_PROGRESS)
 UNPAID_AGE_DAYS = 30
 
 
@@ -95,7 +92,9 @@ def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> Query
         ),
         rejections_to_handle=Coalesce(
             _per_pharmacy(
-                backoffice_rejections(Rejection.objects.filter(status__in=TO_HANDLE_STATUSES)),
+                backoffice_rejections(
+                    Rejection.objects.filter(status__in=ACTIONABLE_REJECTION_STATUSES)
+                ),
                 Count("pk"),
                 IntegerField(),
             ),

@@ -86,16 +86,16 @@ def users_file(*, staff_count: int, manager_count: int, per_pharmacy: int, seed:
     from claims.models import Claim
     from pharmacies.access import visible_pharmacies
     from pharmacies.models import DelegationMode, Pharmacy, StaffMember, User
-    from rejections.models import ReasonCategory, Rejection, RejectionStatus
+    from core.statuses import ACTIONABLE_REJECTION_STATUSES
+    from rejections.models import ReasonCategory, Rejection
 
     from scale_bench import MANAGER_PREFIX
 
     rng = random.Random(seed)
-    open_statuses = [RejectionStatus.TO_HANDLE, RejectionStatus.IN_PROGRESS]
 
     def pharmacy_entry(pharmacy: Pharmacy) -> dict:
         rejections = list(
-            Rejection.objects.filter(pharmacy=pharmacy, status__in=open_statuses)
+            Rejection.objects.filter(pharmacy=pharmacy, status__in=ACTIONABLE_REJECTION_STATUSES)
             .order_by("?").values_list("pk", flat=True)[:per_pharmacy])
         organisms = list(
             Claim.objects.filter(pharmacy=pharmacy).values("organism").annotate(n=Count("pk"))
@@ -106,7 +106,7 @@ def users_file(*, staff_count: int, manager_count: int, per_pharmacy: int, seed:
     used_toggles: set[int] = set()
 
     def toggle(pharmacy_ids: list[int]) -> dict:
-        rejection = (Rejection.objects.filter(pharmacy_id__in=pharmacy_ids, status__in=open_statuses)
+        rejection = (Rejection.objects.filter(pharmacy_id__in=pharmacy_ids, status__in=ACTIONABLE_REJECTION_STATUSES)
                      .exclude(pk__in=used_toggles).order_by("pk").first())
         used_toggles.add(rejection.pk)
         return {"pharmacy": rejection.pharmacy_id, "id": rejection.pk, "status": rejection.status}

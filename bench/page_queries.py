@@ -50,10 +50,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from pharmacies.access import visible_pharmacies  # noqa: E402
 from pharmacies.models import DelegationMode, StaffMember, User  # noqa: E402
-from rejections.models import Rejection, RejectionStatus  # noqa: E402
+from core.statuses import ACTIONABLE_REJECTION_STATUSES  # noqa: E402
+from rejections.models import Rejection  # noqa: E402
 from scale_bench import MANAGER_PREFIX  # noqa: E402
 
-OPEN = [RejectionStatus.TO_HANDLE, RejectionStatus.IN_PROGRESS]
+OPEN = ACTIONABLE_REJECTION_STATUSES
 
 
 def client_for(user: User) -> Client:

@@ -6,9 +6,14 @@ from django.conf import settings
 from django.db import models
 
 from audit.tracking import audit_tracked
+from core import statuses
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from pharmacies.models import Pharmacy
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+# Every amount column (numeric(12, 2), core.money's precision) and the output field of
+# the money expressions (sums, differences) of every query: the one declaration.
+MONEY = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
+MONEY_FIELD = models.DecimalField(**MONEY)
 
 
 class PayerKind(models.TextChoices):
@@ -87,21 +92,18 @@ class ImportBatch(models.Model):
 
 
 class ClaimStatus(models.TextChoices):
-    TRANSMITTED = "transmitted", "Transmise"
-    PAID = "paid", "Payée"
-    PARTIAL = "partial", "Payée partiellement"
-    REJECTED = "rejected", "Rejetée"
-    UNPAID = "unpaid", "Impayée"
-    WRITTEN_OFF = "written_off", "Passée en perte"
-    REINVOICED = "reinvoiced", "Refacturée"
+    """Values from core.statuses (the one vocabulary), French labels here."""
+
+    TRANSMITTED = statuses.CLAIM_TRANSMITTED, "Transmise"
+    PAID = statuses.CLAIM_PAID, "Payée"
+    PARTIAL = statuses.CLAIM_PARTIAL, "Payée partiellement"
+    REJECTED = statuses.CLAIM_REJECTED, "Rejetée"
+    UNPAID = statuses.CLAIM_UNPAID, "Impayée"
+    WRITTEN_OFF = statuses.CLAIM_WRITTEN_OFF, "Passée en perte"
+    REINVOICED = statuses.CLAIM_REINVOICED, "Refacturée"
 
 
-OPEN_CLAIM_STATUSES = (
-    ClaimStatus.TRANSMITTED,
-    ClaimStatus.PARTIAL,
-    ClaimStatus.REJECTED,
-    ClaimStatus.UNPAID,
-)
+OPEN_CLAIM_STATUSES = statuses.OPEN_CLAIM_STATUSES
 
 
 # Claims come by the million: their creation is recorded by their ImportBatch (who, when,
@@ -221,10 +223,12 @@ class Claim(models.Model):
 
 
 class ReturnStatus(models.TextChoices):
-    PAID = "PAYE", "Payé"
-    REJECTED = "REJETE", "Rejeté"
-    PARTIAL = "PARTIEL", "Payé partiellement"
-    RECOVERY = "INDU", "Indu (récupération)"
+    """The insurers' words, from core.statuses; French labels here."""
+
+    PAID = statuses.RETURN_PAID, "Payé"
+    REJECTED = statuses.RETURN_REJECTED, "Rejeté"
+    PARTIAL = statuses.RETURN_PARTIAL, "Payé partiellement"
+    RECOVERY = statuses.RETURN_RECOVERY, "Indu (récupération)"
 
 
 class ReturnLine(models.Model):

@@ -7,6 +7,7 @@ from django.db import models
 
 from audit.tracking import audit_tracked
 from claims.models import MONEY, Claim, PayerKind, ReturnLine
+from core import statuses
 from pharmacies.models import Pharmacy
 
 
@@ -60,23 +61,18 @@ class RejectionReason(models.Model):
 
 
 class RejectionStatus(models.TextChoices):
-    TO_HANDLE = "to_handle", "À traiter"
-    IN_PROGRESS = "in_progress", "En cours"
-    REINVOICED = "reinvoiced", "Corrigé et refacturé"
-    CLAIMED = "claimed", "Réclamé à l'organisme"
-    BILLED_TO_PATIENT = "billed_patient", "Facturé au patient"
-    WRITTEN_OFF = "written_off", "Passé en perte"
-    CLOSED = "closed", "Clos"
+    """Values from core.statuses (the one vocabulary), French labels here."""
+
+    TO_HANDLE = statuses.REJECTION_TO_HANDLE, "À traiter"
+    IN_PROGRESS = statuses.REJECTION_IN_PROGRESS, "En cours"
+    REINVOICED = statuses.REJECTION_REINVOICED, "Corrigé et refacturé"
+    CLAIMED = statuses.REJECTION_CLAIMED, "Réclamé à l'organisme"
+    BILLED_TO_PATIENT = statuses.REJECTION_BILLED_TO_PATIENT, "Facturé au patient"
+    WRITTEN_OFF = statuses.REJECTION_WRITTEN_OFF, "Passé en perte"
+    CLOSED = statuses.REJECTION_CLOSED, "Clos"
 
 
-OPEN_REJECTION_STATUSES = (
-    RejectionStatus.TO_HANDLE,
-    RejectionStatus.IN_PROGRESS,
-    RejectionStatus.REINVOICED,
-    RejectionStatus.CLAIMED,
-    RejectionStatus.BILLED_TO_PATIENT,
-    RejectionStatus.WRITTEN_OFF,
-)
+OPEN_REJECTION_STATUSES = statuses.OPEN_REJECTION_STATUSES
 
 
 class HandledBy(models.TextChoices):

@@ -28,7 +28,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from claims.models import OPEN_CLAIM_STATUSES, Claim, ClaimStatus, Organism
+from claims.ageing import age_bucket_expression, age_filter
+from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, Organism
+from core.statuses import ACTIONABLE_REJECTION_STATUSES
 from pharmacies.models import Pharmacy, User
 from rejections.models import (
     OPEN_REJECTION_STATUSES,
@@ -36,15 +38,10 @@ from rejections.models import (
     Rejection,
     RejectionEvent,
     RejectionReason,
+    RejectionStatus,
     UnpaidFollowUp,
 )
-from claims.ageing import age_bucket_expression, age_filter
 from rejections.worklist import REJECTION_SORTS, UNPAID_SORTS, WorklistState
-
-MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
-
-# Rejections the pharmacy still has to act on (the dashboard's "à traiter").
-ACTIONABLE_REJECTION_STATUSES = ("to_handle", "in_progress")
 
 
 def _order_fields(sort: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -235,8 +232,8 @@ def rejection_attachments(*, rejection: Rejection) -> QuerySet[Attachment]:
 def rejection_counts_by_status(*, pharmacies: QuerySet[Pharmacy]) -> dict:
     """Count and amount of rejections still to act on, in one query."""
     return Rejection.objects.filter(pharmacy__in=pharmacies).aggregate(
-        to_handle=Count("pk", filter=Q(status="to_handle")),
-        in_progress=Count("pk", filter=Q(status="in_progress")),
+        to_handle=Count("pk", filter=Q(status=RejectionStatus.TO_HANDLE)),
+        in_progress=Count("pk", filter=Q(status=RejectionStatus.IN_PROGRESS)),
         actionable_amount=Coalesce(
             Sum("amount", filter=Q(status__in=ACTIONABLE_REJECTION_STATUSES)),
             Value(0), output_field=MONEY_FIELD,

@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.utils.http import urlencode
 
 from claims.ageing import AGE_BUCKETS
+from claims.models import MONEY
 from rejections.models import ReasonCategory, RejectionStatus
 
 PAGE_SIZE = 50
@@ -64,8 +65,8 @@ class WorklistForm(forms.Form):
     age = forms.ChoiceField(
         required=False, choices=[("", "Tous")] + [(k, v[0]) for k, v in AGE_BUCKETS.items()]
     )
-    montant_min = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
-    montant_max = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
+    montant_min = forms.DecimalField(required=False, min_value=0, **MONEY)
+    montant_max = forms.DecimalField(required=False, min_value=0, **MONEY)
     operateur = forms.CharField(required=False, max_length=30)
     q = forms.CharField(required=False, max_length=100)
     moi = forms.BooleanField(required=False)

@@ -26,6 +26,12 @@ from claims.parsers.fields import (
 )
 from core.money import parse_decimal
 from core.problems import MAX_IMPORT_BYTES, ParseResult, Problem, check_size, collect
+from core.statuses import (
+    MONEY_RETURN_STATUSES,
+    RETURN_RECOVERY,
+    RETURN_REJECTED,
+    RETURN_STATUSES,
+)
 from core.text import CsvFile, normalize_word, parse_date
 
 RETURN_COLUMNS = {
@@ -42,8 +48,7 @@ RETURN_COLUMNS = {
     "date_retour": True,
 }
 
-STATUSES = frozenset({"PAYE", "REJETE", "PARTIEL", "INDU"})
-PAID_STATUSES = frozenset({"PAYE", "PARTIEL", "INDU"})  # those that move money
+_EXPECTED_STATUSES = ", ".join(RETURN_STATUSES[:-1]) + " ou " + RETURN_STATUSES[-1]
 
 
 @dataclass(slots=True)
@@ -55,7 +60,7 @@ class ReturnRow:
     invoice_number: str
     payer_kind: str
     organism_code: str
-    status: str  # PAYE | REJETE | PARTIEL | INDU (claims.models.ReturnStatus values)
+    status: str  # one of core.statuses.RETURN_STATUSES
     amount_paid: Decimal | None  # negative for INDU; None for a rejection without amount
     reject_code: str  # "" when absent
     reject_label: str
@@ -97,13 +102,12 @@ def iter_return_rows(
             except ValueError as e:
                 problems.append(Problem(line, "organisme", str(e)))
         status = normalize_word(cell(f, "statut"))
-        if status not in STATUSES:
+        if status not in RETURN_STATUSES:
             problems.append(
                 Problem(
                     line,
                     "statut",
-                    f"statut « {cell(f, 'statut')} » inconnu "
-                    "(attendu PAYE, REJETE, PARTIEL ou INDU)",
+                    f"statut « {cell(f, 'statut')} » inconnu (attendu {_EXPECTED_STATUSES})",
                 )
             )
         try:
@@ -126,16 +130,16 @@ def iter_return_rows(
         slip = cell(f, "bordereau")
         reject_code = cell(f, "code_rejet")
 
-        if status in PAID_STATUSES:
+        if status in MONEY_RETURN_STATUSES:
             if not raw_amount:
                 problems.append(
                     Problem(line, "montant_paye", f"obligatoire pour le statut {status}")
                 )
-            elif amount is not None and status == "INDU" and amount >= 0:
+            elif amount is not None and status == RETURN_RECOVERY and amount >= 0:
                 problems.append(
                     Problem(line, "montant_paye", "un indu doit avoir un montant négatif")
                 )
-            elif amount is not None and status != "INDU" and amount < 0:
+            elif amount is not None and status != RETURN_RECOVERY and amount < 0:
                 problems.append(
                     Problem(
                         line, "montant_paye", f"montant négatif pour le statut {status} (indu ?)"
@@ -147,7 +151,7 @@ def iter_return_rows(
                 problems.append(
                     Problem(line, "date_paiement", f"obligatoire pour le statut {status}")
                 )
-        elif status == "REJETE" and not reject_code:
+        elif status == RETURN_REJECTED and not reject_code:
             problems.append(Problem(line, "code_rejet", "obligatoire pour un rejet"))
 
         if problems:
