@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.db import connection, models
+from django.db import models
 
 from pharmacies.models import Pharmacy
 
@@ -16,8 +14,10 @@ def report_path(instance: "MonthlyReport", filename: str) -> str:
 class MonthlyReport(models.Model):
     """State machine: pending → rendering → sent (or failed, retried by the next run).
 
-    The state moves only by compare-and-swap (`claim`), as healthchecks'
-    `sendreports` does: two workers, or a redelivered task, never send twice.
+    The state moves only by compare-and-swap (`reports.services.report_claim`), as
+    healthchecks' `sendreports` does: two workers, or a redelivered task, never send
+    twice. A claim is a lease: a report left in `rendering` past `lease_until` (its
+    worker died) is claimed again.
     """
 
     class State(models.TextChoices):
@@ -33,6 +33,7 @@ class MonthlyReport(models.Model):
     recipients = models.CharField("destinataires", max_length=500, blank=True)
     error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     generated_at = models.DateTimeField("produit le", null=True, blank=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
 
@@ -47,21 +48,6 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"Rapport {self.month:%m/%Y} — {self.pharmacy.name}"
-
-    @classmethod
-    def claim(cls, *, pharmacy_id: int, month: dt.date, from_states: tuple[str, ...]) -> "MonthlyReport | None":
-        """Create the row if missing, then move it to `rendering` only if its state is
-        one of `from_states`, in one UPDATE … RETURNING: exactly one caller wins."""
-        cls.objects.get_or_create(pharmacy_id=pharmacy_id, month=month)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""UPDATE {cls._meta.db_table} SET state = %s, claimed_at = now(), error = ''
-                    WHERE pharmacy_id = %s AND month = %s AND state = ANY(%s)
-                    RETURNING id""",
-                [cls.State.RENDERING, pharmacy_id, month, list(from_states)],
-            )
-            row = cursor.fetchone()
-        return cls.objects.get(pk=row[0]) if row else None
 
 
 class MonthlyClaimCount(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from claims.models import OPEN_CLAIM_STATUSES, Claim
 from payments.models import BankLine, PaymentSlip
@@ -13,6 +14,21 @@ from rejections.models import Rejection
 from reports.models import MonthlyReport
 from claims.ageing import AGE_BUCKETS, age_filter
 from reports.statistics import add_months, first_of_month
+
+
+def report_lease_remaining(*, pharmacy_id: int, month: dt.date) -> float | None:
+    """Seconds until the lease of a report in `rendering` ends (0 if it has ended);
+    None when the report is not being rendered."""
+    lease_until = (
+        MonthlyReport.objects.filter(
+            pharmacy_id=pharmacy_id, month=first_of_month(month), state=MonthlyReport.State.RENDERING
+        )
+        .values_list("lease_until", flat=True)
+        .first()
+    )
+    if lease_until is None:
+        return None
+    return max((lease_until - timezone.now()).total_seconds(), 0.0)
 
 
 def reports_archive(*, pharmacy: Pharmacy) -> QuerySet[MonthlyReport]:

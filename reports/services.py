@@ -1,14 +1,17 @@
-"""Producing and sending the monthly report: claim (compare-and-swap), render, store, mail."""
+"""Producing and sending the monthly report: claim (compare-and-swap with a lease), render,
+store, mail."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from pharmacies.models import Pharmacy, StaffRole
@@ -59,6 +62,33 @@ def titulaire_emails(*, pharmacy: Pharmacy) -> list[str]:
     )
 
 
+def _lease_end() -> ExpressionWrapper:
+    # The database's clock, not the worker's: every worker compares leases on one clock.
+    lease = dt.timedelta(seconds=settings.REPORT_RENDER_LEASE_SECONDS)
+    return ExpressionWrapper(Now() + lease, output_field=DateTimeField())
+
+
+def report_claim(*, pharmacy_id: int, month: dt.date, from_states: tuple[str, ...]) -> MonthlyReport | None:
+    """Create the row if missing, then move it to `rendering` if its state is one of
+    `from_states`, or if it was left in `rendering` past its lease (the worker that
+    claimed it died). One UPDATE, so exactly one caller wins."""
+    MonthlyReport.objects.get_or_create(pharmacy_id=pharmacy_id, month=month)
+    report = MonthlyReport.objects.filter(pharmacy_id=pharmacy_id, month=month)
+    claimable = Q(state__in=from_states) | Q(state=MonthlyReport.State.RENDERING, lease_until__lt=Now())
+    if not report.filter(claimable).update(
+        state=MonthlyReport.State.RENDERING, claimed_at=Now(), lease_until=_lease_end(), error=""
+    ):
+        return None
+    return report.select_related("pharmacy").get()
+
+
+def _pause() -> None:
+    # Tests only: holds the report in `rendering` so a test can kill the worker.
+    seconds = float(getattr(settings, "REPORT_RENDER_PAUSE_SECONDS", 0) or 0)
+    if seconds:
+        time.sleep(seconds)
+
+
 def report_produce(*, pharmacy_id: int, month: dt.date, force: bool = False) -> MonthlyReport | None:
     """Render, store and mail the report once. Returns None when another run owns
     or already sent it. `force` re-renders and re-sends a sent report (on demand)."""
@@ -66,11 +96,20 @@ def report_produce(*, pharmacy_id: int, month: dt.date, force: bool = False) -> 
     states = [MonthlyReport.State.PENDING, MonthlyReport.State.FAILED]
     if force:
         states.append(MonthlyReport.State.SENT)
-    report = MonthlyReport.claim(pharmacy_id=pharmacy_id, month=month, from_states=tuple(states))
+    report = report_claim(pharmacy_id=pharmacy_id, month=month, from_states=tuple(states))
     if report is None:
         return None
+    ours = MonthlyReport.objects.filter(
+        pk=report.pk, state=MonthlyReport.State.RENDERING, claimed_at=report.claimed_at
+    )
     try:
+        _pause()
         pdf = report_pdf_render(pharmacy=report.pharmacy, month=month)
+        # Still ours? A render that outlived its lease may have been claimed again:
+        # then the other run sends it, and this one must not (sent once).
+        if not ours.update(lease_until=_lease_end()):
+            logger.warning("Rapport %s : bail expiré pendant le rendu, abandonné", report.pk)
+            return None
         if report.pdf:
             report.pdf.delete(save=False)
         report.pdf.save(f"rapport-{report.pharmacy.finess}-{month:%Y-%m}.pdf", ContentFile(pdf), save=False)
@@ -85,9 +124,7 @@ def report_produce(*, pharmacy_id: int, month: dt.date, force: bool = False) -> 
         report.save(update_fields=["recipients", "state", "sent_at"])
     except Exception as error:
         # Back to a claimable state: the next run (or a retry) tries again.
-        MonthlyReport.objects.filter(pk=report.pk).update(
-            state=MonthlyReport.State.FAILED, error=repr(error)[:2000]
-        )
+        ours.update(state=MonthlyReport.State.FAILED, error=repr(error)[:2000])
         raise
     return report
 

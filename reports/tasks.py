@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from pharmacies.row_security import pharmacy_task
+from reports.selectors import report_lease_remaining
 from reports.services import previous_month, report_produce, reports_pharmacies
 
 
@@ -21,8 +22,20 @@ def monthly_reports_all() -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, max_retries=5)
 @pharmacy_task
 def render_monthly_report(pharmacy_id: int, month: str) -> bool:
-    """Idempotent: the compare-and-swap in report_produce makes a redelivery a no-op."""
-    return report_produce(pharmacy_id=pharmacy_id, month=dt.date.fromisoformat(month)) is not None
+    """Idempotent: the compare-and-swap in report_produce makes a redelivery a no-op.
+
+    A report found in `rendering` is either being rendered by another worker or was
+    left there by a worker that died: come back when its lease ends, then it is sent
+    (by this task if the other worker died, else already sent by it: a no-op).
+    """
+    first = dt.date.fromisoformat(month)
+    if report_produce(pharmacy_id=pharmacy_id, month=first) is not None:
+        return True
+    wait = report_lease_remaining(pharmacy_id=pharmacy_id, month=first)
+    request = render_monthly_report.request
+    if wait is not None and not (request.is_eager or request.called_directly):
+        raise render_monthly_report.retry(countdown=wait + 1)
+    return False

@@ -232,6 +232,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Tests only: the nightly job sleeps this long between its steps so a test can kill it.
 NIGHTLY_STEP_PAUSE_SECONDS = float(os.environ.get("NIGHTLY_STEP_PAUSE_SECONDS", 0))
+# A monthly report's claim is a lease: left in `rendering` longer than this (its worker
+# died), it is claimed again. One render takes seconds (docs/benchmarks.md): 5 minutes
+# leaves a wide margin, and a slow render that loses its lease does not send.
+REPORT_RENDER_LEASE_SECONDS = int(os.environ.get("REPORT_RENDER_LEASE_SECONDS", 300))
+# Tests only: a report's render sleeps this long after its claim so a test can kill it.
+REPORT_RENDER_PAUSE_SECONDS = float(os.environ.get("REPORT_RENDER_PAUSE_SECONDS", 0))
 CELERY_TASK_ROUTES = {"reports.tasks.render_*": {"queue": "pdf"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {

@@ -8,12 +8,8 @@ task lost with its worker is redelivered in seconds.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
@@ -25,67 +21,13 @@ from claims.models import Claim, ReturnLine
 from payments.models import MatchProposal, Reconciliation
 from rejections.models import Rejection
 from tests.matching.scenario import DAY, night_scenario
-from tests.workers import test_database_url
+from tests.workers import Worker, wait_until
 from tests.factories import PharmacyFactory
 
 REDIS_URL = os.environ.get("MATCHING_TEST_REDIS", "redis://127.0.0.1:6379/7")
-ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 4
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-class Worker:
-    def __init__(self, tmp_path: Path, name: str, pause: float = 0):
-        self.log = tmp_path / f"{name}.log"
-        env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": test_database_url(),
-               "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "NIGHTLY_STEP_PAUSE_SECONDS": str(pause),
-               "DJANGO_SETTINGS_MODULE": "tiers_payant.settings"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tiers_payant", "worker", "-l", "info",
-             "-c", "1", "-Q", "default", "-n", f"{name}@%h", "--without-gossip",
-             "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.wait_for("ready.")
-
-    def wait_for(self, text: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log.read_text(errors="replace"):
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise AssertionError(f"worker: no {text!r}\n" + self.log.read_text(errors="replace"))
-
-    def children(self) -> list[int]:
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                pids.append(int(stat.parent.name))
-        return pids
-
-    def kill(self) -> None:
-        """SIGKILL: the parent first (it must not get a chance to requeue), then its child."""
-        children = self.children()
-        os.kill(self.process.pid, signal.SIGKILL)
-        for pid in children:
-            os.kill(pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -102,22 +44,14 @@ def workers(tmp_path):
     started: list[Worker] = []
 
     def start(name: str, pause: float = 0) -> Worker:
-        worker = Worker(tmp_path, name, pause)
+        worker = Worker(tmp_path, name, broker=REDIS_URL, env={
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT), "NIGHTLY_STEP_PAUSE_SECONDS": str(pause)})
         started.append(worker)
         return worker
 
     yield start
     for worker in started:
         worker.stop()
-
-
-def wait_until(predicate, timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timeout waiting for {what}")
 
 
 def summary(pharmacy) -> dict:

@@ -6,9 +6,11 @@ import subprocess
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from pharmacies.models import StaffRole
 from reports.models import MonthlyReport
+from reports.selectors import report_lease_remaining
 from reports.services import report_produce
 from reports.tasks import monthly_reports_all
 from reports.statistics import month_statistics
@@ -81,10 +83,51 @@ def test_a_failed_render_can_be_retried(dataset, monkeypatch):
     assert len(mail.outbox) == 1
 
 
-def test_a_report_being_rendered_elsewhere_is_not_claimed(dataset):
-    MonthlyReport.objects.create(pharmacy=dataset.pharmacy, month=OCTOBER, state=MonthlyReport.State.RENDERING)
+def test_a_report_being_rendered_elsewhere_is_not_claimed_before_its_lease_ends(dataset, settings):
+    settings.REPORT_RENDER_LEASE_SECONDS = 300
+    lease_until = timezone.now() + dt.timedelta(seconds=30)
+    MonthlyReport.objects.create(pharmacy=dataset.pharmacy, month=OCTOBER, state=MonthlyReport.State.RENDERING,
+                                 lease_until=lease_until)
+
     assert report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) is None
     assert mail.outbox == []
+    assert MonthlyReport.objects.get().lease_until == lease_until
+    assert 25 < report_lease_remaining(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) <= 30
+
+
+def test_a_report_left_in_rendering_past_its_lease_is_claimed_again_and_sent_once(dataset, settings):
+    # The truth changed on purpose (issue 17): a report whose worker died used to stay
+    # in `rendering` for ever; past its lease it is claimed again.
+    settings.REPORT_RENDER_LEASE_SECONDS = 300
+    MonthlyReport.objects.create(pharmacy=dataset.pharmacy, month=OCTOBER, state=MonthlyReport.State.RENDERING,
+                                 lease_until=timezone.now() - dt.timedelta(seconds=1))
+
+    report = report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER)
+
+    assert report.state == MonthlyReport.State.SENT
+    assert len(mail.outbox) == 1
+    report.refresh_from_db()
+    assert report.lease_until - report.claimed_at >= dt.timedelta(seconds=300)
+    assert report_lease_remaining(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) is None
+    assert report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) is None
+    assert len(mail.outbox) == 1
+
+
+def test_a_render_that_outlived_its_lease_and_was_claimed_again_does_not_send(dataset, monkeypatch):
+    from reports import services
+
+    render = services.report_pdf_render
+
+    def slow_render(**kwargs):
+        # Meanwhile the lease ran out and another run claimed the report.
+        MonthlyReport.objects.update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+        assert services.report_claim(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER, from_states=()) is not None
+        return render(**kwargs)
+
+    monkeypatch.setattr(services, "report_pdf_render", slow_render)
+    assert report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER) is None
+    assert mail.outbox == []
+    assert MonthlyReport.objects.get().state == MonthlyReport.State.RENDERING  # the other run's
 
 
 def test_the_beat_task_fans_out_one_report_per_pharmacy_for_last_month(dataset):
