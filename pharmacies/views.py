@@ -1,4 +1,6 @@
-"""The pharmacy's home page and the titulaire's pages (staff, operator codes, statistics)."""
+"""The titulaire's pages: the pharmacy's staff and their operator codes.
+
+The pharmacy's home page and the staff statistics are figures: `reports/views.py`."""
 
 from __future__ import annotations
 
@@ -9,24 +11,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pharmacies import services
 from pharmacies.access import is_titulaire, pharmacy_view
 from pharmacies.forms import StaffMemberForm
 from pharmacies.models import Pharmacy, StaffMember
-from pharmacies.selectors import pharmacy_dashboard, staff_members
-from rejections.selectors import staff_error_statistics
-
-
-def _url_or_none(name: str, *args) -> str | None:
-    # Pages owned by other teams may not exist yet: no link rather than an error.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+from pharmacies.selectors import staff_members
 
 
 def titulaire_view(view: Callable) -> Callable:
@@ -40,47 +31,6 @@ def titulaire_view(view: Callable) -> Callable:
         return view(request, pharmacy, *args, **kwargs)
 
     return wrapper
-
-
-@pharmacy_view
-@require_GET
-def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
-    from reports.charts import month_label, percent_trend_chart
-
-    today = timezone.localdate()
-    data = pharmacy_dashboard(pharmacy=pharmacy, today=today)
-    chart = None
-    if any(m.claims for m in data["months"]):
-        chart = percent_trend_chart(
-            title="Taux de rejet, 13 derniers mois",
-            labels=[month_label(m.month.year, m.month.month) for m in data["months"]],
-            rates=[m.rate for m in data["months"]],
-            width=560,
-            height=220,
-            truncate_label=-1,
-            # 13 month labels do not fit side by side: one in two.
-            x_labels_major_every=2,
-            show_minor_x_labels=False,
-        )
-    links = {
-        "rejections": reverse("rejections:list", args=[pharmacy.pk]),
-        "unpaid": reverse("rejections:unpaid", args=[pharmacy.pk]),
-        "bank_unmatched": _url_or_none("payments:unmatched", pharmacy.pk),
-        "payments_review": _url_or_none("payments:review", pharmacy.pk),
-        "imports": _url_or_none("claims:imports", pharmacy.pk),
-    }
-    return TemplateResponse(
-        request,
-        "pharmacies/dashboard.html",
-        {
-            "pharmacy": pharmacy,
-            "data": data,
-            "chart": chart,
-            "links": links,
-            "today": today,
-            "is_titulaire": is_titulaire(request.user, pharmacy),
-        },
-    )
 
 
 @titulaire_view
@@ -125,24 +75,4 @@ def staff_edit(request: HttpRequest, pharmacy: Pharmacy, staff_id: int) -> HttpR
         return redirect("pharmacies:staff", pharmacy.pk)
     return TemplateResponse(
         request, "pharmacies/staff_form.html", {"pharmacy": pharmacy, "form": form, "member": member}
-    )
-
-
-@pharmacy_view
-@require_GET
-def staff_statistics(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
-    """Rejections by operator: the titulaire and the Backoffice; counter staff get 404."""
-    if not (request.user.is_backoffice or is_titulaire(request.user, pharmacy)):
-        raise Http404("Page réservée au titulaire")
-    from reports.statistics import add_months, first_of_month
-
-    since = add_months(first_of_month(timezone.localdate()), -12)
-    return TemplateResponse(
-        request,
-        "pharmacies/staff_statistics.html",
-        {
-            "pharmacy": pharmacy,
-            "since": since,
-            "rows": staff_error_statistics(pharmacy=pharmacy, since=since),
-        },
     )

@@ -1,5 +1,6 @@
-"""Reports pages: archive of monthly PDFs, statistics of a month with drill-down,
-Excel exports, and the comparison across a manager's pharmacies."""
+"""Reports pages: the pharmacy's home page (its dashboard) and the staff statistics,
+archive of monthly PDFs, statistics of a month with drill-down, Excel exports, and the
+comparison across a manager's pharmacies."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from backoffice.access import backoffice_view
-from pharmacies.access import pharmacy_view, visible_pharmacies
+from pharmacies.access import is_titulaire, pharmacy_view, visible_pharmacies
 from pharmacies.models import Pharmacy
+from rejections.selectors import staff_error_statistics
 from reports import exports, selectors
+from reports.charts import month_label, percent_trend_chart
+from reports.dashboard import pharmacy_dashboard
 from reports.models import MonthlyReport
 from reports.services import month_name, previous_month, report_context
 from reports.statistics import (
@@ -61,6 +66,65 @@ def _month_nav(month: dt.date, notice: str = "") -> dict:
         # No "next" past the current month: there is nothing to show there yet.
         "next": f"{following:%Y-%m}" if following <= this_month else "",
     }
+
+
+@pharmacy_view
+@require_GET
+def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+    """The pharmacy's home page (URL name `pharmacies:dashboard`)."""
+    today = timezone.localdate()
+    data = pharmacy_dashboard(pharmacy=pharmacy, today=today)
+    chart = None
+    if any(m.claims for m in data["months"]):
+        chart = percent_trend_chart(
+            title="Taux de rejet, 13 derniers mois",
+            labels=[month_label(m.month.year, m.month.month) for m in data["months"]],
+            rates=[m.rate for m in data["months"]],
+            width=560,
+            height=220,
+            truncate_label=-1,
+            # 13 month labels do not fit side by side: one in two.
+            x_labels_major_every=2,
+            show_minor_x_labels=False,
+        )
+    links = {
+        "rejections": reverse("rejections:list", args=[pharmacy.pk]),
+        "unpaid": reverse("rejections:unpaid", args=[pharmacy.pk]),
+        "bank_unmatched": reverse("payments:unmatched", args=[pharmacy.pk]),
+        "payments_review": reverse("payments:review", args=[pharmacy.pk]),
+        "imports": reverse("claims:imports", args=[pharmacy.pk]),
+    }
+    return TemplateResponse(
+        request,
+        "reports/dashboard.html",
+        {
+            "pharmacy": pharmacy,
+            "data": data,
+            "chart": chart,
+            "links": links,
+            "today": today,
+            "is_titulaire": is_titulaire(request.user, pharmacy),
+        },
+    )
+
+
+@pharmacy_view
+@require_GET
+def staff_statistics(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+    """Rejections by operator (URL name `pharmacies:staff_statistics`): the titulaire and
+    the Backoffice; counter staff get 404."""
+    if not (request.user.is_backoffice or is_titulaire(request.user, pharmacy)):
+        raise Http404("Page réservée au titulaire")
+    since = add_months(first_of_month(timezone.localdate()), -12)
+    return TemplateResponse(
+        request,
+        "reports/staff_statistics.html",
+        {
+            "pharmacy": pharmacy,
+            "since": since,
+            "rows": staff_error_statistics(pharmacy=pharmacy, since=since),
+        },
+    )
 
 
 @pharmacy_view

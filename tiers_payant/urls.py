@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from backoffice import views
 from pharmacies import account_views, two_factor_views
+from pharmacies import urls as pharmacies_urls
+from reports import urls as reports_urls
 
 admin.site.site_header = "Administration du tiers-payant"
 admin.site.site_title = "Tiers-payant"
@@ -72,7 +74,8 @@ urlpatterns = [
         account_views.end_other_sessions,
         name="account_end_other_sessions",
     ),
-    path("pharmacies/", include("pharmacies.urls")),
+    # One `pharmacies` namespace: the staff pages, the home page and staff statistics (reports).
+    path("pharmacies/", include((pharmacies_urls.urlpatterns + reports_urls.pharmacy_pages, "pharmacies"))),
     # Reports: /pharmacies/<id>/rapports/… and /rapports/comparaison/
     path("", include("reports.urls")),
     path("pharmacies/<int:pharmacy_id>/", include("rejections.urls")),

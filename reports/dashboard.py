@@ -1,0 +1,76 @@
+"""The pharmacy's home page figures (the staff dashboard), each computed in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from backoffice.models import JobRun
+from claims.ageing import AGE_BUCKETS, age_filter
+from claims.models import OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
+from payments.models import BankLine
+from pharmacies.models import Pharmacy
+from rejections.selectors import MONEY_FIELD, rejection_counts_by_status
+from reports.statistics import add_months, first_of_month, rejection_rates_by_month
+
+
+def _money(expression, **kwargs):
+    return Coalesce(Sum(expression, **kwargs), Value(0), output_field=MONEY_FIELD)
+
+
+def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
+    """Everything the home page shows, a handful of queries whatever the volume."""
+    only = Pharmacy.objects.filter(pk=pharmacy.pk)
+    outstanding = ExpressionWrapper(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD)
+    aggregates = {}
+    for key in AGE_BUCKETS:
+        condition = Q(status__in=OPEN_CLAIM_STATUSES) & age_filter("transmission_date", key, today)
+        aggregates[f"count_{key}"] = Count("pk", filter=condition)
+        aggregates[f"amount_{key}"] = _money(outstanding, filter=condition)
+    unpaid = Q(status=ClaimStatus.UNPAID)
+    aggregates["unpaid_count"] = Count("pk", filter=unpaid)
+    aggregates["unpaid_amount"] = _money(outstanding, filter=unpaid)
+    aggregates["open_count"] = Count("pk", filter=Q(status__in=OPEN_CLAIM_STATUSES))
+    aggregates["open_amount"] = _money(outstanding, filter=Q(status__in=OPEN_CLAIM_STATUSES))
+    # Every figure is about open claims: reading only those (index on pharmacy,
+    # status) keeps the page's cost to the open work, not the pharmacy's history.
+    claims = Claim.objects.filter(pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES).aggregate(**aggregates)
+    buckets = [
+        {
+            "key": key,
+            "label": label,
+            "count": claims[f"count_{key}"],
+            "amount": claims[f"amount_{key}"],
+        }
+        for key, (label, _low, _high) in AGE_BUCKETS.items()
+    ]
+    bank = BankLine.objects.filter(
+        pharmacy=pharmacy, status=BankLine.Status.UNMATCHED, amount__gt=0
+    ).aggregate(count=Count("pk"), amount=_money("amount"))
+
+    this_month = first_of_month(today)
+    months = rejection_rates_by_month(
+        pharmacies=only, first_month=add_months(this_month, -12), last_month=this_month
+    ).get(pharmacy.pk, [])
+    past = months[:-1]
+    past_claims = sum(m.claims for m in past)
+    return {
+        "buckets": buckets,
+        "open_count": claims["open_count"],
+        "open_amount": claims["open_amount"],
+        "unpaid_count": claims["unpaid_count"],
+        "unpaid_amount": claims["unpaid_amount"],
+        "rejections": rejection_counts_by_status(pharmacies=only),
+        "bank_unmatched": bank,
+        "months": months,
+        "rate_this_month": months[-1].rate if months else None,
+        "rate_last_12": (sum(m.rejected for m in past) / past_claims) if past_claims else None,
+        "imports": list(
+            ImportBatch.objects.filter(pharmacy=pharmacy).select_related("created_by")[:5]
+        ),
+        "nightly": JobRun.objects.filter(pharmacy=pharmacy, job=JobRun.Job.NIGHTLY)
+        .order_by("-started_at", "-pk")
+        .first(),
+    }
