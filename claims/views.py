@@ -47,7 +47,7 @@ def imports(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
             form.add_error("file", refused.message)
         else:
             # Inline without a broker; else a worker parses it and the page polls the progress.
-            tasks.import_analyse.delay(batch.pharmacy_id, batch.pk)
+            tasks.import_analyse.delay_on_commit(batch.pharmacy_id, batch.pk)
             return redirect("claims:batch", pharmacy_id=pharmacy.pk, batch_id=batch.pk)
     return TemplateResponse(
         request,
@@ -77,7 +77,7 @@ def batch(request: HttpRequest, pharmacy: Pharmacy, batch_id: int) -> HttpRespon
 def confirm(request: HttpRequest, pharmacy: Pharmacy, batch_id: int) -> HttpResponse:
     batch = import_batch_get(user=request.user, pharmacy=pharmacy, batch_id=batch_id)
     if import_batch_confirm(batch=batch):
-        tasks.import_commit.delay(batch.pharmacy_id, batch.pk)
+        tasks.import_commit.delay_on_commit(batch.pharmacy_id, batch.pk)
     else:
         messages.warning(request, "Cet import n'attend plus de confirmation.")
     return redirect("claims:batch", pharmacy_id=pharmacy.pk, batch_id=batch.pk)

@@ -17,7 +17,7 @@ def nightly_matching_all(day: str | None = None) -> list[int]:
     day = day or timezone.localdate().isoformat()
     pharmacy_ids = list(Pharmacy.objects.order_by("id").values_list("id", flat=True))
     for pharmacy_id in pharmacy_ids:
-        nightly_matching_pharmacy.delay(pharmacy_id, day)
+        nightly_matching_pharmacy.delay_on_commit(pharmacy_id, day)
     return pharmacy_ids
 
 

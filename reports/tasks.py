@@ -18,7 +18,7 @@ def monthly_reports_all() -> int:
     month = previous_month(timezone.localdate())
     ids = list(reports_pharmacies().values_list("pk", flat=True))
     for pharmacy_id in ids:
-        render_monthly_report.delay(pharmacy_id, month.isoformat())
+        render_monthly_report.delay_on_commit(pharmacy_id, month.isoformat())
     return len(ids)
 
 

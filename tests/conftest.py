@@ -131,6 +131,33 @@ def login(client):
     return _login
 
 
+@pytest.fixture
+def requests_commit(django_capture_on_commit_callbacks):
+    """Each test-client request commits at its end, as it does in production.
+
+    Views enqueue their tasks with `delay_on_commit`; the test's transaction never
+    commits, so without this their tasks would never run. Here the callbacks a
+    request registered run when its response is closed (tasks run inline in tests)."""
+    from django.core.signals import request_finished, request_started
+
+    captures = []
+
+    def started(**kwargs):
+        capture = django_capture_on_commit_callbacks(execute=True)
+        capture.__enter__()
+        captures.append(capture)
+
+    def finished(**kwargs):
+        if captures:
+            captures.pop().__exit__(None, None, None)
+
+    request_started.connect(started, weak=False, dispatch_uid="requests_commit_started")
+    request_finished.connect(finished, weak=False, dispatch_uid="requests_commit_finished")
+    yield
+    request_started.disconnect(dispatch_uid="requests_commit_started")
+    request_finished.disconnect(dispatch_uid="requests_commit_finished")
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

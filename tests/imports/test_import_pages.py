@@ -10,7 +10,8 @@ from claims.imports.storage import import_file_path
 from claims.models import Claim, ImportBatch
 from tests.imports.helpers import DATA, claims_text, snapshot
 
-pytestmark = pytest.mark.django_db
+# The views enqueue their tasks at commit: each request commits at its end here too.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_commit")]
 
 
 def imports_url(pharmacy) -> str:

@@ -130,14 +130,17 @@ def test_a_render_that_outlived_its_lease_and_was_claimed_again_does_not_send(da
     assert MonthlyReport.objects.get().state == MonthlyReport.State.RENDERING  # the other run's
 
 
-def test_the_beat_task_fans_out_one_report_per_pharmacy_for_last_month(dataset):
+def test_the_beat_task_fans_out_one_report_per_pharmacy_for_last_month(dataset, django_capture_on_commit_callbacks):
     other = PharmacyFactory()
     StaffMemberFactory(pharmacy=other, role=StaffRole.TITULAIRE, user__email="autre@pharma.test")
     from unittest import mock
 
     with mock.patch("reports.tasks.timezone.localdate", return_value=dt.date(2026, 11, 1)):
-        assert monthly_reports_all() == 2  # tasks run inline in tests (no broker)
-        monthly_reports_all()
+        # Tasks run inline in tests (no broker), when the fan-out's transaction commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            assert monthly_reports_all() == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            monthly_reports_all()
 
     assert MonthlyReport.objects.filter(month=OCTOBER, state="sent").count() == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["autre@pharma.test", "titulaire@tilleuls.test"]
