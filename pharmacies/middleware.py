@@ -1,11 +1,13 @@
-"""Responses to a signed-in person hold health data: no cache keeps them."""
+"""What every request passes before a view: its body's size, and no cache of health data."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 
@@ -26,3 +28,41 @@ class PrivateNoStoreMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request body over its limit from its Content-Length, before reading it.
+
+    Django reads no more than Content-Length, so deciding on the header alone means
+    nothing of an oversized body is spooled: not by the CSRF check (which reads the
+    form), not by the upload handlers. A signed-in person may send an imported file's
+    worth (`REQUEST_BODY_MAX_BYTES`); anyone else a login form's worth
+    (`ANONYMOUS_BODY_MAX_BYTES`), so an anonymous upload is refused unread too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _too_large(request, "Taille de la requête illisible.", status=400)
+        if length > settings.ANONYMOUS_BODY_MAX_BYTES and not request.user.is_authenticated:
+            return _too_large(request, "Connectez-vous avant d'envoyer un fichier.", status=403)
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+            return _too_large(
+                request,
+                f"Fichier trop volumineux : {limit} Mo au plus. "
+                "Découpez l'export (par exemple un mois à la fois) puis réessayez.",
+                status=413,
+            )
+        return self.get_response(request)
+
+
+def _too_large(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    response = render(request, "refused_request.html", {"message": message}, status=status)
+    # The body was not read: the connection cannot carry another request.
+    response["Connection"] = "close"
+    return response

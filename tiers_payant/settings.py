@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before CSRF's check reads a body: an oversized or anonymous upload is refused unread.
+    "pharmacies.middleware.RequestBodyLimitMiddleware",
     # Health data never stays in a shared counter PC's browser cache.
     "pharmacies.middleware.PrivateNoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -179,6 +181,13 @@ STORAGES = {
 PATIENT_DATA_RETENTION_DAYS = int(os.environ.get("PATIENT_DATA_RETENTION_DAYS", 3 * 365))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bodies are cut at the door (pharmacies/middleware.py, from Content-Length, before
+# anything is read): an imported file's limit plus the multipart envelope for a
+# signed-in person, a login form's worth for anyone else. The proxy in front
+# (tiers_payant/deploy/nginx.conf, client_max_body_size) says the same.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+REQUEST_BODY_MAX_BYTES = IMPORT_MAX_BYTES + 1024 * 1024
+ANONYMOUS_BODY_MAX_BYTES = 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 MAILERS = {
@@ -208,13 +217,21 @@ SECURE_CSP = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Secure cookies stay the production default; only a plain-http run on 127.0.0.1
     # (the load test, bench/load_test.py) turns them off, by environment.
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Behind the reverse proxy (docker-compose.yml), and only then, its headers say the
+# scheme and the client's address; otherwise any client could forge them.
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # Celery: with no broker configured, tasks run inline so the demo works alone.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
