@@ -24,6 +24,7 @@ JOB_LABELS = {
     "nightly": "Traitement de nuit",
     "returns_apply": "application des retours",
     "slips_match": "rapprochement des bordereaux",
+    "bank_lines_classify": "tri des lignes bancaires",
     "unpaid_flag": "repérage des impayés",
     "delegation_rules": "répartition des rejets",
     "import": "Import de fichier",

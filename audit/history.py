@@ -218,12 +218,13 @@ def rejection_file_history(*, pharmacy: Pharmacy, rejection: Rejection) -> list[
 
 
 def bank_line_history(*, pharmacy: Pharmacy, bank_line: BankLine) -> list[HistoryEntry]:
-    """The links of a bank line (unlinked ones too), the person's decisions, and the slips concerned."""
+    """The line's kind, its links (unlinked ones too), the person's decisions, and the slips concerned."""
     slip_ids = set(
         event_model_for(Reconciliation).objects.filter(pharmacy_id=pharmacy.pk, bank_line_id=bank_line.pk)
         .values_list("slip_id", flat=True)
     )
     return object_history(pharmacy=pharmacy, subjects=[
+        Subject(BankLine, {"pgh_obj_id": bank_line.pk}),  # its kind: who moved it, and when
         Subject(Reconciliation, {"bank_line_id": bank_line.pk}),
         Subject(ManualDecision, {"bank_line_id": bank_line.pk}),
         Subject(PaymentSlip, {"pgh_obj_id__in": slip_ids}),

@@ -27,6 +27,7 @@ from backoffice.models import JobRun
 from backoffice.services import delegation_rules_apply
 from claims.returns import returns_apply
 from claims.unpaid import unpaid_flag
+from payments.classification import bank_lines_classify
 from payments.matching import slips_match
 from reports.statistics import monthly_counts_refresh
 
@@ -86,9 +87,12 @@ def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
         delegation_rules_apply(pharmacy_ids=[pharmacy_id])
         _pause()
         matching = slips_match(pharmacy_id=pharmacy_id)
+        # After the matching: a credit it linked tonight is an insurer's transfer.
+        sorted_lines = bank_lines_classify(pharmacy_id=pharmacy_id)
         _pause()
         unpaid = unpaid_flag(pharmacy_id=pharmacy_id, today=day)
         # Last: the past months' claim counts the portfolio reads, with tonight's rejections.
         months = monthly_counts_refresh(pharmacy_id=pharmacy_id, today=day)
-    return {"returns": asdict(returns), "matching": asdict(matching), "unpaid_flagged": unpaid,
+    return {"returns": asdict(returns), "matching": asdict(matching),
+            "bank_lines_sorted": sorted_lines, "unpaid_flagged": unpaid,
             "months_counted": months}

@@ -33,6 +33,7 @@ from backoffice.models import ContactLog, ManagerAssignment, Reminder, ReminderC
 from claims.models import MONEY_FIELD, Claim, ClaimStatus, ImportBatch, Organism
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
 from payments.models import BankLine
+from payments.selectors import UNMATCHED_INSURER_TRANSFERS
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
 from rejections.models import (
@@ -113,8 +114,8 @@ def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> Query
         ),
         unmatched_bank_lines=Coalesce(
             _per_pharmacy(
-                BankLine.objects.filter(status=BankLine.Status.UNMATCHED, amount__gt=0),
-                Count("*"),  # as above, from the index of the open bank lines
+                BankLine.objects.filter(UNMATCHED_INSURER_TRANSFERS),
+                Count("*"),  # as above, from the index of the insurers' open transfers
                 IntegerField(),
             ),
             0,

@@ -1,13 +1,15 @@
-"""The manual link form: which slips, and how much of each, a bank line pays."""
+"""The manual link form (which slips, and how much of each, a bank line pays) and the
+pharmacy's bank sorting rules."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.db.models import QuerySet
 
 from core.money import parse_amount
-from payments.models import PaymentSlip
+from payments.models import BankLine, PaymentSlip
 
 
 def allocations_from(data, slips: QuerySet[PaymentSlip]) -> tuple[list[tuple[PaymentSlip, Decimal]], list[str]]:
@@ -33,3 +35,20 @@ def allocations_from(data, slips: QuerySet[PaymentSlip]) -> tuple[list[tuple[Pay
             continue
         allocations.append((slip, amount))
     return allocations, errors
+
+
+class BankRuleForm(forms.Form):
+    """A pharmacy's sorting rule: the words a label contains, and the kind they mean."""
+
+    pattern = forms.CharField(
+        label="Le libellé contient", max_length=120,
+        help_text="Des mots du libellé, par exemple « REMISE CB 1234567 » (majuscules, "
+                  "accents et ponctuation ne comptent pas).",
+    )
+    kind = forms.ChoiceField(label="Nature", choices=BankLine.Kind.choices)
+
+    def clean_pattern(self) -> str:
+        pattern = " ".join(self.cleaned_data["pattern"].split())
+        if sum(ch.isalnum() for ch in pattern) < 3:
+            raise forms.ValidationError("Indiquez au moins trois lettres ou chiffres du libellé.")
+        return pattern

@@ -61,7 +61,11 @@ def slips_match(*, pharmacy_id: int) -> MatchingResult:
             CREATE TEMP TABLE match_line ON COMMIT DROP AS
             SELECT bl.id, bl.amount, bl.booking_date, bl.match_text AS text
             FROM payments_bankline bl
-            WHERE bl.pharmacy_id = %(p)s AND bl.status = 'unmatched' AND bl.amount > 0;
+            WHERE bl.pharmacy_id = %(p)s AND bl.status = 'unmatched' AND bl.amount > 0
+              -- A card remittance or a line a person or a rule put outside tiers-payant
+              -- pays no slip (payments/classification.py); an unnamed credit still may.
+              AND (bl.kind = 'insurer' OR (bl.kind IN ('other_credit', '')
+                                           AND bl.kind_source IN ('sign', '')));
 
             -- A payer's name is normalised once, not once per slip (MATERIALIZED:
             -- otherwise the planner evaluates it for each joined row).

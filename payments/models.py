@@ -99,13 +99,39 @@ class BankStatement(models.Model):
         indexes = [models.Index(fields=["pharmacy", "account", "end_date"])]
 
 
+# Only the kind and who decided it are audited: a person moving a line between
+# "tiers-payant" and "hors tiers-payant", a pharmacy rule or the night re-sorting it.
+# Inserts are the import's (ImportBatch); matching's totals have their own trail
+# (Reconciliation).
+@audit_tracked(inserts=False, fields=["pharmacy", "kind", "kind_source"])
 class BankLine(models.Model):
     """One movement on the bank account.
 
     `natural_key` is the bank reference when the file gives one, else a digest of
     (date, amount, label, position among identical lines): overlapping statements
     never create a line twice.
+
+    `kind` sorts tiers-payant from the rest (payments/classification.py): only an
+    insurer's transfer is a "virement non rapproché"; `kind_source` says which rule
+    decided, and `manual` is a person's decision the night never overwrites.
     """
+
+    class Kind(models.TextChoices):
+        INSURER = "insurer", "Virement d'organisme"
+        CARD = "card", "Remise carte"
+        DIRECT_DEBIT = "debit", "Prélèvement"
+        FEE = "fee", "Frais bancaires"
+        OTHER_CREDIT = "other_credit", "Autre crédit"
+        OTHER_DEBIT = "other_debit", "Autre débit"
+
+    class KindSource(models.TextChoices):
+        MANUAL = "manual", "Choix d'une personne"
+        RULE = "rule", "Règle de la pharmacie"
+        MATCH = "match", "Rapproché d'un bordereau"
+        CODE = "code", "Code opération de la banque"
+        PAYER = "payer", "Organisme nommé"
+        LABEL = "label", "Libellé"
+        SIGN = "sign", "Sens du mouvement"
 
     class Status(models.TextChoices):
         UNMATCHED = "unmatched", "Non rapprochée"
@@ -138,6 +164,11 @@ class BankLine(models.Model):
     match_text = models.TextField(default="", blank=True, editable=False)
     matched_amount = models.DecimalField("montant rapproché", default=0, **MONEY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
+    # Empty until sorted: the import sorts its lines in the same transaction.
+    kind = models.CharField("nature", max_length=12, choices=Kind.choices, blank=True, default="")
+    kind_source = models.CharField(
+        "nature décidée par", max_length=6, choices=KindSource.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -158,10 +189,54 @@ class BankLine(models.Model):
                 name="bank_line_open_by_date",
             ),
             models.Index(fields=["pharmacy", "booking_date"]),
+            # The "virements non rapprochés" of every page (payments.selectors
+            # UNMATCHED_INSURER_TRANSFERS, the same condition): their count and sum
+            # read from the index alone.
+            models.Index(
+                fields=["pharmacy", "booking_date"],
+                include=["amount", "matched_amount"],
+                condition=models.Q(kind="insurer", amount__gt=0, status__in=["unmatched", "partial"]),
+                name="bank_line_insurer_open",
+            ),
         ]
+
+    @property
+    def is_credit(self) -> bool:
+        return self.amount > 0
 
     def __str__(self) -> str:
         return f"{self.booking_date} {self.label} {self.amount}"
+
+
+@audit_tracked()
+class BankRule(models.Model):
+    """A pharmacy's own rule: a bank line whose text contains `pattern` is of `kind`.
+
+    The words are compared as the matching compares them (`match_normalize`: upper
+    case, no accents, punctuation as spaces); a credit kind applies to credits
+    only, a debit kind to debits only.
+    """
+
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="bank_rules", db_index=False
+    )
+    pattern = models.CharField("le libellé contient", max_length=120)
+    kind = models.CharField("nature", max_length=12, choices=BankLine.Kind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
+        verbose_name="créée par",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "règle de tri bancaire"
+        verbose_name_plural = "règles de tri bancaire"
+        constraints = [
+            models.UniqueConstraint(fields=["pharmacy", "pattern"], name="unique_bank_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"« {self.pattern} » → {self.get_kind_display()}"
 
 
 @audit_tracked(looked_up_by=["bank_line"])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet, Sum
+from decimal import Decimal
 
-from payments.models import BankLine, MatchProposal, PaymentSlip, Reconciliation
+from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from claims.models import MONEY_FIELD
+from payments.models import BankLine, BankRule, MatchProposal, PaymentSlip, Reconciliation
 from pharmacies.models import Pharmacy
 
 
@@ -28,11 +32,51 @@ def proposals_open(*, pharmacy: Pharmacy) -> list[dict]:
     return list(groups.values())
 
 
-def bank_lines_unmatched(*, pharmacy: Pharmacy) -> QuerySet[BankLine]:
-    return (BankLine.objects.filter(pharmacy=pharmacy, amount__gt=0)
-            .exclude(status__in=[BankLine.Status.MATCHED, BankLine.Status.IGNORED])
-            .annotate(remaining=F("amount") - F("matched_amount"))
+# The one definition of a "virement non rapproché", on every page and export: an
+# insurer's transfer (payments/classification.py) not, or not fully, linked to slips.
+# The same condition as the partial index `bank_line_insurer_open`, which answers it.
+UNMATCHED_INSURER_TRANSFERS = Q(
+    kind=BankLine.Kind.INSURER, amount__gt=0,
+    status__in=[BankLine.Status.UNMATCHED, BankLine.Status.PARTIAL],
+)
+REMAINING = ExpressionWrapper(F("amount") - F("matched_amount"), output_field=MONEY_FIELD)
+
+
+def unmatched_insurer_transfers(*, pharmacy: Pharmacy) -> QuerySet[BankLine]:
+    return (BankLine.objects.filter(UNMATCHED_INSURER_TRANSFERS, pharmacy=pharmacy)
+            .annotate(remaining=REMAINING)
             .order_by("booking_date", "id"))
+
+
+def unmatched_insurer_transfers_total(*, pharmacy: Pharmacy) -> dict:
+    """{"count", "amount"}: how many, and what is left to reconcile on them (one aggregate)."""
+    return BankLine.objects.filter(UNMATCHED_INSURER_TRANSFERS, pharmacy=pharmacy).aggregate(
+        count=Count("pk"),
+        amount=Coalesce(Sum(REMAINING), Value(Decimal(0)), output_field=MONEY_FIELD),
+    )
+
+
+HORS_TIERS_PAYANT_LIMIT = 200
+
+
+def bank_lines_outside_tiers_payant(*, pharmacy: Pharmacy, kind: str | None = None
+                                    ) -> QuerySet[BankLine]:
+    """The lines that are not insurers' transfers ("Hors tiers-payant"), newest first."""
+    lines = BankLine.objects.filter(pharmacy=pharmacy).exclude(kind=BankLine.Kind.INSURER)
+    if kind:
+        lines = lines.filter(kind=kind)
+    return lines.order_by("-booking_date", "-id")
+
+
+def bank_line_kind_counts(*, pharmacy: Pharmacy) -> dict[str, int]:
+    """Lines by kind, one GROUP BY: the filters of the "Hors tiers-payant" list."""
+    return dict(BankLine.objects.filter(pharmacy=pharmacy).values_list("kind")
+                .annotate(n=Count("pk")).order_by().values_list("kind", "n"))
+
+
+def bank_rules(*, pharmacy: Pharmacy) -> QuerySet[BankRule]:
+    return BankRule.objects.filter(pharmacy=pharmacy).select_related("created_by").order_by(
+        "pattern")
 
 
 def slips_unpaid(*, pharmacy: Pharmacy) -> QuerySet[PaymentSlip]:
@@ -44,9 +88,10 @@ def slips_unpaid(*, pharmacy: Pharmacy) -> QuerySet[PaymentSlip]:
 
 
 def unmatched_totals(*, pharmacy: Pharmacy) -> dict:
-    lines = bank_lines_unmatched(pharmacy=pharmacy).aggregate(total=Sum("remaining"))
+    lines = unmatched_insurer_transfers_total(pharmacy=pharmacy)
     slips = slips_unpaid(pharmacy=pharmacy).aggregate(total=Sum("remaining"))
-    return {"bank_lines": lines["total"] or 0, "slips": slips["total"] or 0}
+    return {"bank_lines": lines["amount"], "bank_line_count": lines["count"],
+            "slips": slips["total"] or 0}
 
 
 def reconciliations_of(*, pharmacy: Pharmacy, bank_line: BankLine) -> QuerySet[Reconciliation]:

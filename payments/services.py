@@ -15,9 +15,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.money import format_euros
+from payments.classification import bank_lines_classify
 from payments.matching import reconciliation_totals_refresh
 from payments.models import (
-    BankLine, ManualDecision, MatchProposal, PaymentSlip, Reconciliation,
+    BankLine, BankRule, ManualDecision, MatchProposal, PaymentSlip, Reconciliation,
 )
 from pharmacies.models import Pharmacy, User
 
@@ -108,3 +109,41 @@ def proposal_dismiss(*, pharmacy: Pharmacy, proposal: MatchProposal, user: User 
     )
     MatchProposal.objects.filter(pk=proposal.pk).update(
         status=MatchProposal.Status.DISMISSED, decided_at=timezone.now())
+
+
+# --- tiers-payant or not -----------------------------------------------------------
+
+def bank_line_tiers_payant_set(*, pharmacy: Pharmacy, bank_line: BankLine, tiers_payant: bool,
+                               user: User | None) -> BankLine:
+    """A person puts a line in or out of tiers-payant; the night's sort never overrides it.
+
+    Out of tiers-payant, a line becomes another credit (or debit): what it is exactly
+    is a rule's job ("ce libellé est toujours une remise carte"). The change is in
+    the line's audit trail, with the person (pghistory's request context).
+    """
+    if tiers_payant:
+        kind = BankLine.Kind.INSURER
+    else:
+        kind = BankLine.Kind.OTHER_CREDIT if bank_line.amount > 0 else BankLine.Kind.OTHER_DEBIT
+    BankLine.objects.filter(pharmacy=pharmacy, pk=bank_line.pk).update(
+        kind=kind, kind_source=BankLine.KindSource.MANUAL)
+    bank_line.kind, bank_line.kind_source = kind, BankLine.KindSource.MANUAL
+    return bank_line
+
+
+@transaction.atomic
+def bank_rule_create(*, pharmacy: Pharmacy, pattern: str, kind: str, user: User | None) -> BankRule:
+    """Add a pharmacy's rule and sort its lines again (one statement)."""
+    pattern = " ".join(pattern.split())
+    if BankRule.objects.filter(pharmacy=pharmacy, pattern__iexact=pattern).exists():
+        raise ValidationError("Une règle existe déjà pour ce libellé.")
+    rule = BankRule.objects.create(pharmacy=pharmacy, pattern=pattern, kind=kind, created_by=user)
+    bank_lines_classify(pharmacy_id=pharmacy.pk)
+    return rule
+
+
+@transaction.atomic
+def bank_rule_delete(*, pharmacy: Pharmacy, rule: BankRule) -> None:
+    """Remove a pharmacy's rule: its lines go back to the automatic sort."""
+    BankRule.objects.filter(pharmacy=pharmacy, pk=rule.pk).delete()
+    bank_lines_classify(pharmacy_id=pharmacy.pk)

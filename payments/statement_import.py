@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from claims.imports.result import ImportResult
 from core.problems import ImportFileError, Problem
+from payments.classification import bank_lines_classify
 from payments.models import BankAccount, BankLine, BankStatement
 from payments.parsers import statement as parsed
 from payments.parsers.detect import parse_file
@@ -146,6 +147,9 @@ def statement_import(*, pharmacy: Pharmacy, batch_id: int, source: BinaryIO, **_
         credits += sum((line.amount for _, line in lines if line.amount > 0), Decimal(0))
         debits += sum((line.amount for _, line in lines if line.amount < 0), Decimal(0))
 
+    # Sorted in the import's transaction: no page ever counts an unsorted line.
+    if created:
+        bank_lines_classify(pharmacy_id=pharmacy.pk)
     result.counts.update(
         created=created,
         updated=0,

@@ -15,4 +15,10 @@ urlpatterns = [
     path("rapprochements/<int:reconciliation_id>/delier/", views.reconciliation_unlink,
          name="unlink"),
     path("non-rapproches/", views.unmatched, name="unmatched"),
+    path("virements/<int:bank_line_id>/tiers-payant/", views.bank_line_tiers_payant,
+         {"tiers_payant": True}, name="bank_line_in"),
+    path("virements/<int:bank_line_id>/hors-tiers-payant/", views.bank_line_tiers_payant,
+         {"tiers_payant": False}, name="bank_line_out"),
+    path("regles/", views.bank_rules, name="rules"),
+    path("regles/<int:rule_id>/supprimer/", views.bank_rule_delete, name="rule_delete"),
 ]

@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.history import bank_line_history
 from payments import selectors, services
-from payments.forms import allocations_from
-from payments.models import BankLine, MatchProposal, PaymentSlip, Reconciliation
+from payments.forms import BankRuleForm, allocations_from
+from payments.models import BankLine, BankRule, MatchProposal, PaymentSlip, Reconciliation
 from pharmacies.access import pharmacy_view
 from pharmacies.models import Pharmacy
 
@@ -102,11 +103,82 @@ def reconciliation_unlink(request: HttpRequest, pharmacy: Pharmacy,
     return redirect("payments:bank_line", pharmacy.pk, link.bank_line_id)
 
 
-@pharmacy_view
-def unmatched(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
-    return TemplateResponse(request, "payments/unmatched.html", {
+def _kind_filter(value: str | None) -> str:
+    """The "Hors tiers-payant" filter: a known kind other than insurer, or all."""
+    valid = {k for k in BankLine.Kind.values if k != BankLine.Kind.INSURER}
+    return value if value in valid else ""
+
+
+def _unmatched_context(pharmacy: Pharmacy, kind: str) -> dict:
+    counts = selectors.bank_line_kind_counts(pharmacy=pharmacy)
+    return {
         "pharmacy": pharmacy,
-        "bank_lines": selectors.bank_lines_unmatched(pharmacy=pharmacy)[:500],
+        "bank_lines": selectors.unmatched_insurer_transfers(pharmacy=pharmacy)[:500],
         "slips": selectors.slips_unpaid(pharmacy=pharmacy)[:500],
         "totals": selectors.unmatched_totals(pharmacy=pharmacy),
-    })
+        "outside": selectors.bank_lines_outside_tiers_payant(pharmacy=pharmacy, kind=kind or None)
+        [:selectors.HORS_TIERS_PAYANT_LIMIT],
+        "outside_limit": selectors.HORS_TIERS_PAYANT_LIMIT,
+        "kind": kind,
+        "kinds": [(value, label, counts.get(value, 0)) for value, label in BankLine.Kind.choices
+                  if value != BankLine.Kind.INSURER],
+        "outside_count": sum(n for k, n in counts.items() if k != BankLine.Kind.INSURER),
+    }
+
+
+@pharmacy_view
+def unmatched(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+    template = "payments/unmatched.html#lines" if _partial(request) else "payments/unmatched.html"
+    return TemplateResponse(request, template,
+                            _unmatched_context(pharmacy, _kind_filter(request.GET.get("nature"))))
+
+
+@require_POST
+@pharmacy_view
+def bank_line_tiers_payant(request: HttpRequest, pharmacy: Pharmacy, bank_line_id: int,
+                           tiers_payant: bool) -> HttpResponse:
+    """One click: a line goes in or out of tiers-payant (kept by the night, audited)."""
+    line = get_object_or_404(BankLine, pharmacy=pharmacy, pk=bank_line_id)
+    services.bank_line_tiers_payant_set(pharmacy=pharmacy, bank_line=line,
+                                        tiers_payant=tiers_payant, user=request.user)
+    kind = _kind_filter(request.POST.get("nature"))
+    if _partial(request):
+        return TemplateResponse(request, "payments/unmatched.html#lines",
+                                _unmatched_context(pharmacy, kind))
+    messages.success(request, "Virement d'organisme : compté parmi les non rapprochés."
+                     if tiers_payant else "Ligne classée hors tiers-payant.")
+    if request.POST.get("retour") == "ligne":
+        return redirect("payments:bank_line", pharmacy.pk, line.pk)
+    url = reverse("payments:unmatched", args=[pharmacy.pk])
+    return redirect(f"{url}?nature={kind}" if kind else url)
+
+
+@require_http_methods(["GET", "POST"])
+@pharmacy_view
+def bank_rules(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+    """The pharmacy's sorting rules: list, add (its lines are sorted again at once)."""
+    form = BankRuleForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.bank_rule_create(pharmacy=pharmacy, user=request.user,
+                                          pattern=form.cleaned_data["pattern"],
+                                          kind=form.cleaned_data["kind"])
+                messages.success(request, "Règle ajoutée : les lignes du compte sont triées à nouveau.")
+                return redirect("payments:rules", pharmacy.pk)
+            except ValidationError as exc:
+                form.add_error("pattern", exc.messages[0])
+        status = 400
+    return TemplateResponse(request, "payments/rules.html", {
+        "pharmacy": pharmacy, "form": form, "rules": selectors.bank_rules(pharmacy=pharmacy),
+    }, status=status)
+
+
+@require_POST
+@pharmacy_view
+def bank_rule_delete(request: HttpRequest, pharmacy: Pharmacy, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(BankRule, pharmacy=pharmacy, pk=rule_id)
+    services.bank_rule_delete(pharmacy=pharmacy, rule=rule)
+    messages.info(request, "Règle supprimée : les lignes du compte sont triées à nouveau.")
+    return redirect("payments:rules", pharmacy.pk)

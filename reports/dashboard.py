@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from backoffice.models import JobRun
 from claims.ageing import AGE_BUCKETS, age_filter
 from claims.models import OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
-from payments.models import BankLine
+from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import Pharmacy
 from rejections.selectors import MONEY_FIELD, rejection_counts_by_status
 from reports.statistics import add_months, first_of_month, rejection_rates_by_month
@@ -46,9 +46,7 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
         }
         for key, (label, _low, _high) in AGE_BUCKETS.items()
     ]
-    bank = BankLine.objects.filter(
-        pharmacy=pharmacy, status=BankLine.Status.UNMATCHED, amount__gt=0
-    ).aggregate(count=Count("pk"), amount=_money("amount"))
+    bank = unmatched_insurer_transfers_total(pharmacy=pharmacy)
 
     this_month = first_of_month(today)
     months = rejection_rates_by_month(

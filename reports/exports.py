@@ -216,11 +216,12 @@ def payment_slips_sheet(queryset) -> Sheet:
 def bank_reconciliation_sheet(queryset) -> Sheet:
     """Bank lines and the slips they pay: any queryset of payments.BankLine."""
     statuses = _label(BankLine.Status.choices)
+    kinds = _label(BankLine.Kind.choices)
     columns = [
         Column("Date d'opération", 13, "date"), Column("Date de valeur", 13, "date"),
         Column("Libellé", 44), Column("Référence bancaire", 22), Column("Montant", 14, "money"),
         Column("Montant rapproché", 14, "money"), Column("Reste à rapprocher", 14, "money"),
-        Column("Statut", 22), Column("Bordereaux", 36),
+        Column("Statut", 22), Column("Nature", 22), Column("Bordereaux", 36),
     ]
     rows = (
         queryset.order_by("booking_date", "pk")
@@ -229,12 +230,16 @@ def bank_reconciliation_sheet(queryset) -> Sheet:
             slips=StringAgg("reconciliations__slip__reference", Value(", "), default=Value("")),
         )
         .values_list("booking_date", "value_date", "label", "bank_reference", "amount",
-                     "matched_amount", "remaining", "status", "slips")
+                     "matched_amount", "remaining", "status", "kind", "slips")
         .iterator(chunk_size=CHUNK)
     )
+    # Only an insurer's transfer is "non rapproché": the rest says "Hors tiers-payant"
+    # (payments.selectors.UNMATCHED_INSURER_TRANSFERS), with its nature beside it.
     return Sheet(
         "Rapprochement bancaire", columns,
-        ((*row[:7], statuses.get(row[7], row[7]), row[8]) for row in rows),
+        ((*row[:7],
+          statuses.get(row[7], row[7]) if row[8] == BankLine.Kind.INSURER else "Hors tiers-payant",
+          kinds.get(row[8], row[8]), row[9]) for row in rows),
     )
 
 

@@ -21,6 +21,9 @@ class Movement:
     bank_ref: str  # 16 characters, unique per account
     code: str  # CFONB interbank operation code (05 transfer received, B1 SEPA debit...)
     complements: list[tuple[str, str]] = field(default_factory=list)  # (NPY|LIB|RCN, text)
+    # What the movement is, for the truth (the kinds of payments.models.BankLine.Kind):
+    # insurer (a payer's transfer), card, debit, fee, other_credit, other_debit.
+    kind: str = ""
 
     def complement(self, qualifier: str) -> str:
         return next((text for q, text in self.complements if q == qualifier), "")

@@ -258,7 +258,10 @@ class PharmacyGenerator:
         with open(os.path.join(folder, "retours.csv"), "w", encoding=ph.encoding,
                   newline="") as f:
             f.write(RETOURS_HEADER + newline + newline.join(retours) + newline)
-        self.write_bank(folder, year, month, movements + self.other_movements(year, month))
+        movements += self.other_movements(year, month)
+        self.write_bank(folder, year, month, movements)
+        # Every line of the statement and what it is: the bank sort is measured against it.
+        truth["bank"] = [[m.bank_ref, m.kind, dotted(m.amount)] for m in movements]
         for key in ("rejected", "silent_unpaid", "partial", "reinvoiced", "pending_at_end"):
             counts[key] = len(truth[key])
         counts["indu"] = len(truth["indus"])
@@ -441,7 +444,7 @@ class PharmacyGenerator:
         if style >= 8:  # only a long numeric reference, no name at all
             digits = "".join(ch for ch in payer.code if ch.isdigit())[-9:]
             ref = f"{digits}{day:%y%m%d}{self.bank_seq % 10**9:09d}"
-            return Movement(day, amount, f"VIR {ref}", bank_ref, "05", [])
+            return Movement(day, amount, f"VIR {ref}", bank_ref, "05", [], "insurer")
         if style >= 5 and payer.operator:  # the operator pays on the insurer's behalf
             op = ascii_upper(payer.operator)
             complements = [("NPY", op), ("LIB", f"/MOTIF {name} TP {day:%d%m%y}")]
@@ -451,7 +454,7 @@ class PharmacyGenerator:
             label = f"VIR SEPA RECU /DE {name}"
         if style % 2 == 0:  # some payers give the bordereau reference
             complements.append(("RCN", " ".join(refs)))
-        return Movement(day, amount, label[:31], bank_ref, "05", complements)
+        return Movement(day, amount, label[:31], bank_ref, "05", complements, "insurer")
 
     def other_movements(self, year: int, month: int) -> list[Movement]:
         """Card settlements, wholesaler direct debits, payroll, taxes and fees."""
@@ -468,27 +471,29 @@ class PharmacyGenerator:
             previous = d - timedelta(days=1)
             out.append(Movement(d, amount, f"REMISE CB {self.card_contract} {previous:%d%m}",
                                 self.bank_ref(d), "A1",
-                                [("LIB", f"REMISE CARTES {rng.randint(40, 160)} OPERATIONS")]))
+                                [("LIB", f"REMISE CARTES {rng.randint(40, 160)} OPERATIONS")],
+                                "card"))
             if d.weekday() == 1 or (d.weekday() == 2 and not is_bank_day(d - timedelta(days=1))):
                 amount = -int(rng.gauss(1_750_000, 250_000) * k)
                 out.append(Movement(d, amount, f"PRLV SEPA {ph.wholesaler}", self.bank_ref(d), "B1",
                                     [("NPY", ph.wholesaler),
-                                     ("LIB", f"RELEVE FACTURES SEMAINE {d:%V}")]))
+                                     ("LIB", f"RELEVE FACTURES SEMAINE {d:%V}")], "debit"))
         if days:
             fixed = [
                 (days[min(4, len(days) - 1)], -int(rng.gauss(550_000, 50_000) * k),
                  "PRLV SEPA URSSAF", "B1",
-                 [("NPY", "URSSAF"), ("LIB", f"COTISATIONS {month:02d}")]),
+                 [("NPY", "URSSAF"), ("LIB", f"COTISATIONS {month:02d}")], "debit"),
                 (days[-3 if len(days) > 3 else -1], -int(rng.gauss(1_300_000, 80_000) * k),
-                 "VIR SEPA EMIS /MOTIF SALAIRES", "06", [("LIB", f"SALAIRES {month:02d}/{year}")]),
-                (days[0], -rng.randint(3_500, 6_000), "FRAIS TENUE DE COMPTE", "62", []),
+                 "VIR SEPA EMIS /MOTIF SALAIRES", "06", [("LIB", f"SALAIRES {month:02d}/{year}")],
+                 "other_debit"),
+                (days[0], -rng.randint(3_500, 6_000), "FRAIS TENUE DE COMPTE", "62", [], "fee"),
                 (days[1 if len(days) > 1 else 0], -int(card_total * 0.004),
-                 "COMMISSIONS CB", "62", [("LIB", f"COMMISSIONS CARTES {month:02d}/{year}")]),
+                 "COMMISSIONS CB", "62", [("LIB", f"COMMISSIONS CARTES {month:02d}/{year}")], "fee"),
                 (rng.choice(days), -int(rng.gauss(250_000, 60_000) * k), "PRLV SEPA BIOGARAN",
-                 "B1", [("NPY", "BIOGARAN")]),
+                 "B1", [("NPY", "BIOGARAN")], "debit"),
             ]
-            for d, amount, label, code, complements in fixed:
-                out.append(Movement(d, amount, label, self.bank_ref(d), code, complements))
+            for d, amount, label, code, complements, kind in fixed:
+                out.append(Movement(d, amount, label, self.bank_ref(d), code, complements, kind))
         return out
 
     def write_bank(self, folder: str, year: int, month: int, movements: list[Movement]) -> None:
