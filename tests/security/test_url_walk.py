@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from backoffice.models import LetterTemplate, Reminder
 from claims.models import ImportBatch
-from payments.models import MatchProposal, Reconciliation
+from payments.models import BankRule, MatchProposal, Reconciliation
 from pharmacies.models import StaffRole
 from rejections.models import Attachment
 from reports.models import MonthlyReport
@@ -80,7 +80,9 @@ def victim_world(pharmacy_a, titulaire_a, tmp_path, settings):
         name="Relance", subject="Relance", body="Factures impayées."
     )
     staff = titulaire_a.staff_member
+    rule = BankRule.objects.create(pharmacy=pharmacy_a, pattern="REMISE TPE", kind="card")
     return {
+        "rule_id": rule.pk,
         "pharmacy_id": pharmacy_a.pk, "pk": rejection.pk, "attachment_id": attachment.pk,
         "staff_id": staff.pk, "report_id": report.pk, "proposal_id": proposal.pk,
         "bank_line_id": line.pk, "reconciliation_id": reconciliation.pk, "batch_id": batch.pk,
