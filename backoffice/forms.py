@@ -87,14 +87,31 @@ class LetterTemplateForm(forms.ModelForm):
 
 
 class ReminderForm(forms.Form):
-    claims = forms.ModelMultipleChoiceField(queryset=None, label="Factures")
+    """The claims of one letter: ticked one by one, or all of one payer in one click."""
+
+    claims = forms.ModelMultipleChoiceField(queryset=None, label="Factures", required=False)
+    # "Toutes les factures de ce payeur": the payer's every remindable claim, shown or not.
+    tout = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     template = forms.ModelChoiceField(
-        queryset=LetterTemplate.objects.all(), label="Modèle de lettre", empty_label=None
+        queryset=LetterTemplate.objects.order_by("pk"), label="Modèle de lettre", empty_label=None
     )
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["claims"].queryset = candidates
+        # Any payer id: the claims are taken within the pharmacy's remindable ones.
+        self.fields["tout"].valid_value = lambda value: True
+
+    def clean(self):
+        data = super().clean()
+        payers = set(data.get("tout") or [])
+        if len(payers) > 1:
+            raise forms.ValidationError(
+                "Une lettre de relance s'adresse à un seul organisme : cochez un seul payeur."
+            )
+        if not payers and not data.get("claims"):
+            raise forms.ValidationError("Sélectionnez au moins une facture, ou toutes celles d'un payeur.")
+        return data
 
 
 class ReassignForm(forms.Form):

@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from backoffice.models import ContactLog, LetterTemplate, Reminder, ReminderClaim
-from backoffice.selectors import AT_RISK_STATUSES
+from backoffice.selectors import remindable_claims
 from claims.models import MONEY_FIELD, Claim
 from core.money import format_euros
 from pharmacies.models import Pharmacy, User
@@ -73,7 +73,7 @@ def reminder_create(
     the payer's contact log and schedule the next reminder."""
     if not actor.is_backoffice:
         raise ValidationError("Les relances sont envoyées par le Backoffice.")
-    claims = claims.filter(pharmacy=pharmacy, status__in=AT_RISK_STATUSES).select_related("organism")
+    claims = remindable_claims(pharmacy=pharmacy).filter(pk__in=claims.values("pk")).select_related("organism")
     selected = list(
         claims.annotate(outstanding=F("amount_claimed") - F("amount_paid")).order_by(
             "transmission_date", "invoice_number"

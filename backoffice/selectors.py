@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     DateTimeField,
@@ -18,6 +19,7 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -25,8 +27,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
 from backoffice.models import ContactLog, ManagerAssignment, Reminder, ReminderClaim, TimeEntry
@@ -278,31 +281,137 @@ def managers() -> QuerySet[User]:
     return User.objects.filter(kind=User.Kind.MANAGER, is_active=True).order_by("last_name", "username")
 
 
+# The reminders page: payers (one letter each) by amount then age, a page of them at a
+# time, each with its biggest claims; one payer's claims are paged on their own page.
+REMINDER_PAYERS_PER_PAGE = 10
+REMINDER_CLAIMS_PER_PAYER = 10
+REMINDER_CLAIMS_PER_PAGE = 50
+
+
+def remindable_claims(*, pharmacy: Pharmacy) -> QuerySet[Claim]:
+    """The claims one may remind a payer of: rejected or unpaid, still owed.
+
+    The one definition behind the reminders page, its form and `reminder_create`.
+    """
+    return Claim.objects.filter(pharmacy=pharmacy, status__in=AT_RISK_STATUSES)
+
+
 def reminder_candidates(
     *, pharmacy: Pharmacy, organism_id: int | None = None, today: dt.date | None = None
 ) -> QuerySet[Claim]:
-    """Claims of one pharmacy one may remind a payer of: rejected or unpaid, still owed,
-    with the date of their last reminder (one query)."""
+    """The remindable claims with what is owed and the date of their last reminder (one
+    query), the biggest amount first, then the oldest."""
+    # The pharmacy in the look-ups: the (pharmacy, claim) indexes answer them.
     last_reminded = Subquery(
-        ReminderClaim.objects.filter(claim=OuterRef("pk"))
+        ReminderClaim.objects.filter(pharmacy=OuterRef("pharmacy"), claim=OuterRef("pk"))
         .order_by("-reminder__sent_on")
         .values("reminder__sent_on")[:1]
     )
     claims = (
-        Claim.objects.filter(pharmacy=pharmacy, status__in=AT_RISK_STATUSES)
+        remindable_claims(pharmacy=pharmacy)
         .select_related("organism")
         .annotate(
             outstanding=F("amount_claimed") - F("amount_paid"),
             reminded_on=last_reminded,
             reminder_requested=Exists(
-                UnpaidFollowUp.objects.filter(claim=OuterRef("pk"), status=UnpaidFollowUp.Status.REQUESTED)
+                UnpaidFollowUp.objects.filter(
+                    pharmacy=OuterRef("pharmacy"), claim=OuterRef("pk"),
+                    status=UnpaidFollowUp.Status.REQUESTED,
+                )
             ),
         )
-        .order_by("organism__name", "transmission_date", "invoice_number")
+        .order_by("-outstanding", "transmission_date", "pk")
     )
     if organism_id:
         claims = claims.filter(organism_id=organism_id)
     return claims
+
+
+@dataclass
+class ReminderGroup:
+    """One payer's remindable claims: what one letter may cover."""
+
+    organism: Organism
+    count: int
+    total: Decimal
+    oldest: dt.date
+    claims: list[Claim] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.claims)
+
+
+def _payer_totals(pharmacy: Pharmacy) -> QuerySet:
+    return (
+        remindable_claims(pharmacy=pharmacy)
+        .order_by()
+        .values("organism_id")
+        .annotate(
+            count=Count("*"),
+            total=Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD),
+            oldest=Min("transmission_date"),
+        )
+    )
+
+
+def reminder_summary(*, pharmacy: Pharmacy) -> dict:
+    """How many claims, payers and euros there are to remind, in one query."""
+    return remindable_claims(pharmacy=pharmacy).aggregate(
+        count=Count("*"),
+        payers=Count("organism_id", distinct=True),
+        total=Coalesce(
+            Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD),
+            Value(Decimal("0"), output_field=MONEY_FIELD),
+        ),
+    )
+
+
+def reminder_groups(
+    *, pharmacy: Pharmacy, page: int | str | None = 1, organism_id: int | None = None,
+    per_payer: int = REMINDER_CLAIMS_PER_PAYER,
+) -> Page:
+    """A page of payers, the biggest amount owed first then the oldest claim, each with
+    its `per_payer` biggest claims (amount, then age).
+
+    A fixed number of queries whatever the number of claims: the payers' totals
+    (and their count, for the pages), their names, and the claims of the page's
+    payers cut per payer by a window function.
+    """
+    totals = _payer_totals(pharmacy)
+    if organism_id:
+        totals = totals.filter(organism_id=organism_id)
+    groups_page = Paginator(
+        totals.order_by("-total", "oldest", "organism_id"), REMINDER_PAYERS_PER_PAGE
+    ).get_page(page)
+    rows = list(groups_page.object_list)
+    organisms = Organism.objects.in_bulk([row["organism_id"] for row in rows])
+    groups = {
+        row["organism_id"]: ReminderGroup(
+            organism=organisms[row["organism_id"]], count=row["count"], total=row["total"],
+            oldest=row["oldest"],
+        )
+        for row in rows
+    }
+    if groups and per_payer:
+        ranked = reminder_candidates(pharmacy=pharmacy).filter(organism_id__in=list(groups)).annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("organism_id"),
+                order_by=[F("outstanding").desc(), F("transmission_date").asc(), F("pk").asc()],
+            )
+        )
+        for claim in ranked.filter(rank__lte=per_payer):
+            groups[claim.organism_id].claims.append(claim)
+    groups_page.object_list = list(groups.values())
+    return groups_page
+
+
+def payer_claims_page(*, pharmacy: Pharmacy, organism_id: int, page: int | str | None = 1) -> Page:
+    """Every remindable claim of one payer, a page at a time (amount, then age)."""
+    return Paginator(
+        reminder_candidates(pharmacy=pharmacy, organism_id=organism_id), REMINDER_CLAIMS_PER_PAGE
+    ).get_page(page)
 
 
 def organisms_with_candidates(*, pharmacy: Pharmacy) -> QuerySet[Organism]:

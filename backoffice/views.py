@@ -8,6 +8,7 @@ from typing import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -34,10 +35,14 @@ from backoffice.selectors import (
     contact_logs_for,
     delegable_pharmacies,
     managers,
+    REMINDER_CLAIMS_PER_PAYER,
     organisms_with_candidates,
+    payer_claims_page,
     portfolio_rows,
     reminder_candidates,
     reminder_claims,
+    reminder_groups,
+    reminder_summary,
     reminders_for,
     running_time_entry,
     supervision_overview,
@@ -159,21 +164,27 @@ def work_queue_unpaid(request: HttpRequest) -> HttpResponse:
 # --- Reminders (relances) -------------------------------------------------------------
 
 
+RECENT_REMINDERS = 20
+
+
 @backoffice_pharmacy_view
 def reminders(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | HttpResponseRedirect:
-    organism_id = request.GET.get("organisme") or request.POST.get("organisme") or None
-    organism_id = int(organism_id) if organism_id and str(organism_id).isdigit() else None
-    candidates = reminder_candidates(pharmacy=pharmacy, organism_id=organism_id)
+    """Payers to remind, one letter each: a page of payers (biggest amount owed first, then
+    the oldest claim) with their biggest claims, or one payer's claims page by page
+    (`?organisme=`); the letter's action stays at the top."""
+    organism_id = request.GET.get("organisme") or request.POST.get("organisme") or ""
+    organism_id = int(organism_id) if organism_id.isdigit() else None
     form = ReminderForm(
         request.POST or None,
         candidates=reminder_candidates(pharmacy=pharmacy),
-        initial={"template": LetterTemplate.objects.order_by("pk").first()},
-    )
+    )  # the first letter template is the one selected (no empty choice)
     if request.method == "POST" and form.is_valid():
+        ticked = form.cleaned_data["claims"]
+        payers = form.cleaned_data["tout"]
         try:
             reminder = reminder_create(
                 pharmacy=pharmacy,
-                claims=pharmacy.claims.filter(pk__in=[c.pk for c in form.cleaned_data["claims"]]),
+                claims=pharmacy.claims.filter(Q(pk__in=ticked.values("pk")) | Q(organism_id__in=payers)),
                 template=form.cleaned_data["template"],
                 actor=request.user,
             )
@@ -186,16 +197,29 @@ def reminders(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | Ht
                 f"prochaine relance le {reminder.next_on:%d/%m/%Y}.",
             )
             return redirect("backoffice:reminder_detail", pharmacy.pk, reminder.pk)
+    groups = reminder_groups(
+        pharmacy=pharmacy, page=1 if organism_id else request.GET.get("page"), organism_id=organism_id,
+        # One payer's page lists its claims page by page below, not in the group.
+        per_payer=0 if organism_id else REMINDER_CLAIMS_PER_PAYER,
+    )
+    payer_claims = None
+    if organism_id and groups.object_list:
+        payer_claims = payer_claims_page(
+            pharmacy=pharmacy, organism_id=organism_id, page=request.GET.get("page")
+        )
+        groups.object_list[0].claims = list(payer_claims.object_list)
     return TemplateResponse(
         request,
         "backoffice/reminders.html",
         {
             "pharmacy": pharmacy,
             "form": form,
-            "candidates": candidates,
+            "groups": groups,
+            "payer_claims": payer_claims,
+            "summary": reminder_summary(pharmacy=pharmacy),
             "organisms": organisms_with_candidates(pharmacy=pharmacy),
             "organism_id": organism_id,
-            "reminders": reminders_for(pharmacy=pharmacy),
+            "reminders": reminders_for(pharmacy=pharmacy)[:RECENT_REMINDERS],
         },
     )
 

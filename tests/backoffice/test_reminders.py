@@ -133,3 +133,140 @@ def test_next_reminder_comes_due_while_claims_stay_unpaid(manager_a, pharmacy_a,
         claim.status = "paid"
         claim.save()
     assert not reminders_for(pharmacy=pharmacy_a, today=sent + dt.timedelta(days=15)).get(pk=reminder.pk).due
+
+
+# --- the page a manager can use with thousands of candidates (issue 16, item 4) ----------
+
+
+def _claims(pharmacy, organism, amounts, *, start=dt.date(2026, 9, 1), status="unpaid"):
+    return [
+        ClaimFactory(pharmacy=pharmacy, organism=organism, payer_kind=organism.kind, status=status,
+                     amount_claimed=Decimal(amount), transmission_date=start + dt.timedelta(days=index))
+        for index, amount in enumerate(amounts)
+    ]
+
+
+def test_payers_come_by_amount_owed_then_oldest_claim_each_with_its_biggest_claims(login, manager_a, pharmacy_a):
+    from backoffice.selectors import REMINDER_CLAIMS_PER_PAYER
+
+    small = OrganismFactory(kind="AMC", name="PETITE MUTUELLE")
+    big = OrganismFactory(kind="AMO", name="GROSSE CAISSE")
+    tie_recent = OrganismFactory(kind="AMC", name="EGALITE RECENTE")
+    tie_old = OrganismFactory(kind="AMC", name="EGALITE ANCIENNE")
+    _claims(pharmacy_a, small, ["5.00"])
+    big_claims = _claims(pharmacy_a, big, ["10.00"] * 11 + ["99.00", "10.00"], status="rejected")
+    _claims(pharmacy_a, tie_recent, ["50.00"], start=dt.date(2026, 10, 1))
+    _claims(pharmacy_a, tie_old, ["50.00"], start=dt.date(2026, 8, 1))
+    ClaimFactory(pharmacy=pharmacy_a, organism=small, status="paid", amount_claimed=Decimal("900.00"))
+
+    response = login(manager_a).get(reverse("backoffice:reminders", args=[pharmacy_a.pk]))
+
+    groups = list(response.context["groups"])
+    assert [g.organism for g in groups] == [big, tie_old, tie_recent, small]
+    assert [(g.count, g.total) for g in groups] == [(13, Decimal("219.00")), (1, Decimal("50.00")), (1, Decimal("50.00")), (1, Decimal("5.00"))]
+    shown = groups[0].claims
+    assert len(shown) == REMINDER_CLAIMS_PER_PAYER and groups[0].more == 3
+    # The biggest first, then the oldest among equal amounts.
+    assert shown[0].pk == big_claims[11].pk
+    assert [c.pk for c in shown[1:]] == [c.pk for c in big_claims[:9]]
+    assert response.context["summary"] == {"count": 16, "payers": 4, "total": Decimal("324.00")}
+    body = response.text
+    # The letter's action is at the top, before the first payer.
+    assert body.index('id="generate-letter"') < body.index(f'id="payeur-{big.pk}"')
+    assert f'?organisme={big.pk}">Voir les 13 factures de ce payeur' in body
+
+
+def test_payers_are_paged_and_one_payers_claims_too(login, manager_a, pharmacy_a):
+    from backoffice.selectors import REMINDER_CLAIMS_PER_PAGE, REMINDER_PAYERS_PER_PAGE
+
+    payers = [OrganismFactory(kind="AMC", name=f"PAYEUR {n:02d}") for n in range(REMINDER_PAYERS_PER_PAGE + 2)]
+    for n, payer in enumerate(payers):
+        _claims(pharmacy_a, payer, [f"{100 - n}.00"])
+    crowded = payers[-1]
+    _claims(pharmacy_a, crowded, ["1.00"] * (REMINDER_CLAIMS_PER_PAGE + 4))
+    client = login(manager_a)
+    url = reverse("backoffice:reminders", args=[pharmacy_a.pk])
+
+    first = client.get(url).context["groups"]
+    second = client.get(url, {"page": 2}).context["groups"]
+    assert len(first) == REMINDER_PAYERS_PER_PAGE and len(second) == 2
+    assert {g.organism.pk for g in first} | {g.organism.pk for g in second} == {p.pk for p in payers}
+
+    one = client.get(url, {"organisme": crowded.pk})
+    assert [g.organism for g in one.context["groups"]] == [crowded]
+    assert len(one.context["groups"][0].claims) == REMINDER_CLAIMS_PER_PAGE
+    last = client.get(url, {"organisme": crowded.pk, "page": 2}).context["groups"][0]
+    assert len(last.claims) == 5 and last.count == REMINDER_CLAIMS_PER_PAGE + 5
+    assert client.get(url, {"organisme": "abc", "page": "zz"}).status_code == 200
+
+
+def test_all_of_one_payer_in_one_click_takes_the_claims_not_shown_too(login, manager_a, pharmacy_a, pharmacy_c, mutuelle):
+    from backoffice.selectors import REMINDER_CLAIMS_PER_PAYER
+
+    mine = _claims(pharmacy_a, mutuelle, ["12.34"] * (REMINDER_CLAIMS_PER_PAYER + 5))
+    other = OrganismFactory(kind="AMO", name="AUTRE CAISSE")
+    _claims(pharmacy_a, other, ["99.00"])
+    _claims(pharmacy_c, mutuelle, ["500.00"])  # another pharmacy's claim of the same payer stays out
+    ClaimFactory(pharmacy=pharmacy_a, organism=mutuelle, status="paid")
+
+    response = login(manager_a).post(
+        reverse("backoffice:reminders", args=[pharmacy_a.pk]),
+        {"tout": [mutuelle.pk], "template": LetterTemplate.objects.get().pk},
+    )
+
+    assert response.status_code == 302
+    reminder = Reminder.objects.get()
+    assert reminder.organism == mutuelle
+    assert set(ReminderClaim.objects.values_list("claim", flat=True)) == {c.pk for c in mine}
+    assert reminder.total == Decimal("12.34") * len(mine)
+
+
+@pytest.mark.parametrize("two_payers", [True, False])
+def test_a_letter_for_two_payers_or_none_is_refused_in_french(login, manager_a, pharmacy_a, mutuelle, two_payers):
+    other = OrganismFactory(kind="AMO", name="AUTRE CAISSE")
+    _claims(pharmacy_a, mutuelle, ["10.00"])
+    _claims(pharmacy_a, other, ["10.00"])
+    data = {"tout": [mutuelle.pk, other.pk]} if two_payers else {}
+    response = login(manager_a).post(
+        reverse("backoffice:reminders", args=[pharmacy_a.pk]), {**data, "template": LetterTemplate.objects.get().pk}
+    )
+    assert response.status_code == 200
+    assert ("un seul organisme" if two_payers else "Sélectionnez au moins une facture") in response.text
+    assert not Reminder.objects.exists()
+
+
+def test_a_payer_with_nothing_to_remind_here_gives_no_letter(login, manager_a, pharmacy_a, pharmacy_c, mutuelle):
+    _claims(pharmacy_c, mutuelle, ["10.00"])
+    response = login(manager_a).post(
+        reverse("backoffice:reminders", args=[pharmacy_a.pk]),
+        {"tout": [mutuelle.pk], "template": LetterTemplate.objects.get().pk},
+    )
+    assert response.status_code == 200 and "Sélectionnez au moins une facture rejetée ou impayée" in response.text
+    assert not Reminder.objects.exists()
+
+
+def _page_queries(client, url, **params) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+def test_the_page_makes_as_many_queries_for_a_few_claims_as_for_many(login, manager_a, pharmacy_a, mutuelle):
+    client = login(manager_a)
+    url = reverse("backoffice:reminders", args=[pharmacy_a.pk])
+    payers = [mutuelle] + [OrganismFactory(kind="AMC") for _ in range(13)]
+    _claims(pharmacy_a, payers[0], ["10.00", "20.00"])
+    _claims(pharmacy_a, payers[1], ["30.00"])
+    reminder_create(pharmacy=pharmacy_a, claims=pharmacy_a.claims.filter(organism=payers[1]), actor=manager_a)
+    client.get(url)  # the session's first reads out of the way
+    few, few_payer = _page_queries(client, url), _page_queries(client, url, organisme=mutuelle.pk)
+    for payer in payers:
+        _claims(pharmacy_a, payer, ["15.00"] * 14)
+    reminder_create(pharmacy=pharmacy_a, claims=pharmacy_a.claims.filter(organism=payers[2]), actor=manager_a)
+    many, many_payer = _page_queries(client, url), _page_queries(client, url, organisme=mutuelle.pk)
+    assert Reminder.objects.count() == 2
+    assert (many, many_payer) == (few, few_payer)
+    assert many <= 18  # session, user, device, scope, pharmacy, then the page's own reads
