@@ -20,9 +20,10 @@ from django.db.models.functions import TruncMonth
 from backoffice.selectors import AT_RISK_STATUSES
 from claims.models import MONEY_FIELD, Claim
 from core.money import format_decimal, format_euros, format_percent
+from core.periods import add_months, first_of_month
 from pharmacies.models import DelegationMode, Pharmacy
 from rejections.models import Fault, Rejection
-from reports.statistics import add_months, rejection_rates_by_month
+from reports.statistics import rejection_rates_by_month
 
 MONTHS = 3
 NATIONAL_LOW, NATIONAL_HIGH = 0.02, 0.05
@@ -99,7 +100,7 @@ def diagnostic_compute(*, pharmacy: Pharmacy, months: int = MONTHS) -> Diagnosti
     first = Claim.objects.filter(pharmacy=pharmacy).aggregate(first=Min("transmission_date"))["first"]
     if first is None:
         return Diagnostic(pharmacy=pharmacy, months=[], reasoning=["Aucune facture importée."])
-    start = first.replace(day=1)
+    start = first_of_month(first)
     end = add_months(start, months)
     claims = Claim.objects.filter(
         pharmacy=pharmacy, transmission_date__gte=start, transmission_date__lt=end

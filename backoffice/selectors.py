@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from backoffice.models import ContactLog, ManagerAssignment, Reminder, ReminderClaim, TimeEntry
 from claims.models import MONEY_FIELD, Claim, ClaimStatus, ImportBatch, Organism
+from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
 from payments.models import BankLine
 from payments.selectors import UNMATCHED_INSURER_TRANSFERS
@@ -46,12 +47,7 @@ from rejections.models import (
     UnpaidFollowUp,
 )
 from reports.models import MonthlyClaimCount
-from reports.statistics import (
-    PAST_MONTHS_COUNTED,
-    add_months,
-    first_of_month,
-    rejection_rates_by_month,
-)
+from reports.statistics import PAST_MONTHS_COUNTED, rejection_rates_by_month
 
 # Money at risk: what is still owed on claims the payer rejected or never paid (docs/decisions.md).
 AT_RISK_STATUSES = (ClaimStatus.REJECTED, ClaimStatus.UNPAID)

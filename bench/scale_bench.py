@@ -296,7 +296,7 @@ class Bench:
     def reports(self) -> dict:
         self.django()
         from reports.models import MonthlyReport
-        from reports.services import previous_month
+        from core.periods import previous_month
         from reports.tasks import monthly_reports_all
         from pharmacies.models import Pharmacy
         from django.utils import timezone

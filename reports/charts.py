@@ -17,8 +17,6 @@ from pygal.style import Style
 
 from core.money import format_percent
 
-MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-
 CHART_STYLE = Style(
     background="white",
     plot_background="white",
@@ -33,10 +31,6 @@ CHART_STYLE = Style(
     title_font_size=13,
     legend_font_size=11,
 )
-
-
-def month_label(year: int, month: int) -> str:
-    return f"{MONTHS_FR[month - 1]} {year % 100:02d}"
 
 
 def _config(**overrides) -> dict:

@@ -9,11 +9,12 @@ from django.db.models.functions import Coalesce
 
 from backoffice.models import JobRun
 from claims.ageing import AGE_BUCKETS, age_filter
-from claims.models import OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
+from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
+from core.periods import add_months, first_of_month
 from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import Pharmacy
-from rejections.selectors import MONEY_FIELD, rejection_counts_by_status
-from reports.statistics import add_months, first_of_month, rejection_rates_by_month
+from rejections.selectors import rejection_counts_by_status
+from reports.statistics import rejection_rates_by_month
 
 
 def _money(expression, **kwargs):

@@ -8,12 +8,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from claims.models import OPEN_CLAIM_STATUSES, Claim
+from core.periods import add_months, first_of_month
 from payments.models import BankLine, PaymentSlip
 from pharmacies.models import Pharmacy
 from rejections.models import Rejection
 from reports.models import MonthlyReport
 from claims.ageing import AGE_BUCKETS, age_filter
-from reports.statistics import add_months, first_of_month
 
 
 def report_lease_remaining(*, pharmacy_id: int, month: dt.date) -> float | None:

@@ -14,23 +14,15 @@ from django.db.models import DateTimeField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from core.periods import first_of_month
 from pharmacies.models import Pharmacy, StaffRole
-from reports.charts import month_label, percent_trend_chart
+from reports.charts import percent_trend_chart
 from reports.models import MonthlyReport
+from reports.months import month_label, month_name
 from reports.pdf import render_pdf
-from reports.statistics import MonthStatistics, first_of_month, month_statistics
+from reports.statistics import MonthStatistics, month_statistics
 
 logger = logging.getLogger(__name__)
-
-MONTHS_FR_LONG = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-    "septembre", "octobre", "novembre", "décembre",
-]
-
-
-def month_name(month: dt.date) -> str:
-    return f"{MONTHS_FR_LONG[month.month - 1]} {month.year}"
-
 
 def report_context(stats: MonthStatistics) -> dict:
     return {
@@ -39,7 +31,7 @@ def report_context(stats: MonthStatistics) -> dict:
         "month_name": month_name(stats.month),
         "trend_chart": percent_trend_chart(
             title="Taux de rejet sur 12 mois",
-            labels=[month_label(t.month.year, t.month.month) for t in stats.trend],
+            labels=[month_label(t.month) for t in stats.trend],
             rates=[t.rate for t in stats.trend],
             truncate_label=-1,  # "sept. 26" whole, not "sept.…"
             include_x_axis=True,  # the axis from 0 %: a flat rate must look flat
@@ -152,5 +144,3 @@ def reports_pharmacies() -> QuerySet[Pharmacy]:
     return Pharmacy.objects.order_by("pk")
 
 
-def previous_month(today: dt.date) -> dt.date:
-    return (first_of_month(today) - dt.timedelta(days=1)).replace(day=1)

@@ -18,26 +18,10 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from claims.ageing import AGE_BUCKETS
 from claims.models import OPEN_CLAIM_STATUSES, Claim
+from core.periods import add_months, first_of_month, last_of_month, month_range
 from pharmacies.models import Pharmacy
 from rejections.models import HandledBy, ReasonCategory, Rejection
 from reports.models import MonthlyClaimCount
-
-
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
-    months, current = [], first_of_month(first)
-    while current <= last:
-        months.append(current)
-        current = add_months(current, 1)
-    return months
 
 
 @dataclass(frozen=True)
@@ -278,7 +262,7 @@ class MonthStatistics:
 
     @property
     def month_end(self) -> dt.date:
-        return add_months(self.month, 1) - dt.timedelta(days=1)
+        return last_of_month(self.month)
 
     @property
     def unpaid_over_30_amount(self) -> Decimal:
@@ -507,11 +491,6 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
         follow_ups_sent=follow_ups,
         backoffice_minutes=minutes,
     )
-
-
-def parse_month(text: str) -> dt.date:
-    """'2026-10' → date(2026, 10, 1); ValueError otherwise."""
-    return dt.datetime.strptime(text, "%Y-%m").date()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from core.periods import previous_month
 from pharmacies.row_security import pharmacy_task
 from reports.selectors import report_lease_remaining
-from reports.services import previous_month, report_produce, reports_pharmacies
+from reports.services import report_produce, reports_pharmacies
 
 
 @shared_task

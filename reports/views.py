@@ -15,18 +15,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from backoffice.access import backoffice_view
+from core.periods import add_months, first_of_month, parse_month, previous_month
 from pharmacies.access import is_titulaire, pharmacy_view, visible_pharmacies
 from pharmacies.models import Pharmacy
 from rejections.selectors import staff_error_statistics
 from reports import exports, selectors
-from reports.charts import month_label, percent_trend_chart
+from reports.charts import percent_trend_chart
 from reports.dashboard import pharmacy_dashboard
 from reports.models import MonthlyReport
-from reports.services import month_name, previous_month, report_context
-from reports.statistics import (
-    AGE_BUCKETS, add_months, first_of_month, month_statistics, parse_month, pharmacies_comparison,
-)
-
+from reports.months import month_label, month_name
+from reports.services import report_context
+from reports.statistics import AGE_BUCKETS, month_statistics, pharmacies_comparison
 
 # The earliest month a page may show: nothing in the product is older, and
 # arithmetic on year 1 or 9999 (previous/next month, the 12-month trend) would
@@ -78,7 +77,7 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     if any(m.claims for m in data["months"]):
         chart = percent_trend_chart(
             title="Taux de rejet, 13 derniers mois",
-            labels=[month_label(m.month.year, m.month.month) for m in data["months"]],
+            labels=[month_label(m.month) for m in data["months"]],
             rates=[m.rate for m in data["months"]],
             width=560,
             height=220,

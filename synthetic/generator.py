@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from random import Random
 
 from claims.reference import OPERATORS, OrganismEntry, ascii_upper
+from core.periods import last_of_month
 from rejections.catalogue import REASONS, REJECTION_CATEGORIES, ReasonEntry
 
 from .bank import Account, Movement, camt_statement, cfonb_statement, ofx_statement
@@ -76,7 +77,7 @@ def dotted(value: int) -> str:
 
 
 def month_end(year: int, month: int) -> date:
-    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+    return last_of_month(date(year, month, 1))
 
 
 @dataclass(slots=True)

@@ -9,6 +9,8 @@ import time
 from datetime import date, timedelta
 from multiprocessing import get_context
 
+from core.periods import add_months, parse_month
+
 from .calendar import BankCalendar
 from .generator import PharmacyGenerator, month_end, outages_for
 from .population import make_pharmacy
@@ -20,12 +22,10 @@ DEFAULT_END_MONTH = "2025-09"
 
 def month_list(*, months: int, start: str | None) -> list[tuple[int, int]]:
     if start is None:
-        year, month = map(int, DEFAULT_END_MONTH.split("-"))
-        first = year * 12 + month - 1 - (months - 1)
+        first = add_months(parse_month(DEFAULT_END_MONTH), -(months - 1))
     else:
-        year, month = map(int, start.split("-"))
-        first = year * 12 + month - 1
-    return [((first + i) // 12, (first + i) % 12 + 1) for i in range(months)]
+        first = parse_month(start)
+    return [(m.year, m.month) for m in (add_months(first, i) for i in range(months))]
 
 
 def _one_pharmacy(args: tuple) -> tuple[dict, dict]:

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from reports.statistics import add_months, first_of_month
+from core.periods import add_months, first_of_month
 
 
 def test_the_header_names_the_person_s_job(login, titulaire_a, preparateur_a, manager_a):

@@ -31,3 +31,17 @@ def test_trend_chart_is_an_svg_image_without_script():
 def test_ids_are_never_grouped_in_templates():
     """`USE_THOUSAND_SEPARATOR` would write value="2 390" in forms once ids pass 999."""
     assert Template("{{ pk }}").render(Context({"pk": 2390})) == "2390"
+
+
+def test_month_names_come_from_django_french_date_formats():
+    import datetime as dt
+
+    from django.utils import translation
+
+    from reports.months import month_label, month_name
+
+    assert month_name(dt.date(2026, 10, 1)) == "octobre 2026"
+    assert month_name(dt.date(2026, 8, 1)) == "août 2026"
+    assert month_label(dt.date(2026, 12, 1)) == "déc. 26"
+    with translation.override("en"):  # a worker or a test without the French locale active
+        assert month_name(dt.date(2027, 2, 1)) == "février 2027"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from core.periods import parse_month
 from pharmacies.row_security import OperatorCommand
-
 from reports.services import report_produce, reports_pharmacies
-from reports.statistics import parse_month
 
 
 class Command(OperatorCommand):
