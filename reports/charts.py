@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 import pygal
 from pygal.style import Style
 
-from core.money import format_percent
+from core.money import format_decimal, format_euros, format_percent
 
 CHART_STYLE = Style(
     background="white",
@@ -71,8 +72,54 @@ def percent_trend_chart(
     return svg_data_uri(chart.render())
 
 
-def horizontal_bar_chart(*, title: str, labels: Sequence[str], values: Sequence[float], **overrides) -> str:
-    chart = pygal.HorizontalBar(**_config(title=title, **overrides))
-    chart.x_labels = list(labels)
-    chart.add("", [float(v) for v in values])
+# Horizontal bars: one row per item, so the chart grows with the items instead of
+# squeezing them; a long label is cut (the table under the chart has it whole).
+BAR_ROW_HEIGHT = 26
+BAR_CHART_FRAME = 70  # title, axis and margins
+BAR_LABEL_LENGTH = 42
+
+
+def _short(label: str, length: int = BAR_LABEL_LENGTH) -> str:
+    label = " ".join(str(label).split())
+    return label if len(label) <= length else label[: length - 1].rstrip() + "…"
+
+
+def horizontal_bar_chart(
+    *,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | Decimal],
+    value_formatter: Callable[[float], str] = lambda v: format_decimal(v, 0),
+    **overrides,
+) -> str:
+    """Bars read from the top in the order given (largest first, usually), each with its
+    value printed at its end, as a data URI. pygal draws the first label at the bottom:
+    the lists are reversed for it."""
+    largest = max((float(v) for v in values), default=0.0)
+    config = _config(
+        title=title,
+        height=BAR_CHART_FRAME + BAR_ROW_HEIGHT * max(len(labels), 1),
+        # Room after the longest bar for its printed value.
+        range=(0, largest * 1.2 or 1),
+        print_values=True,
+        print_values_position="top",
+        value_formatter=value_formatter,
+        truncate_label=-1,
+        show_x_labels=False,  # the values are printed on the bars: no scale to read
+        **overrides,
+    )
+    chart = pygal.HorizontalBar(**config)
+    chart.x_labels = [_short(label) for label in reversed(labels)]
+    chart.add("", [float(v) for v in reversed(values)])
     return svg_data_uri(chart.render())
+
+
+def count_bar_chart(*, title: str, labels: Sequence[str], counts: Sequence[int], **overrides) -> str:
+    return horizontal_bar_chart(title=title, labels=labels, values=counts, **overrides)
+
+
+def euros_bar_chart(*, title: str, labels: Sequence[str], amounts: Sequence[Decimal], **overrides) -> str:
+    return horizontal_bar_chart(
+        title=title, labels=labels, values=amounts,
+        value_formatter=lambda v: format_euros(Decimal(str(v))), **overrides,
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.periods import first_of_month
 from pharmacies.models import Pharmacy, StaffRole
-from reports.charts import percent_trend_chart
+from reports.charts import count_bar_chart, euros_bar_chart, percent_trend_chart
 from reports.models import MonthlyReport
 from reports.months import month_label, month_name
 from reports.pdf import render_pdf
@@ -24,8 +24,38 @@ from reports.statistics import MonthStatistics, month_statistics
 
 logger = logging.getLogger(__name__)
 
-def report_context(stats: MonthStatistics) -> dict:
+# The reasons chart shows the most frequent ones; the table under it lists them all.
+CHART_REASONS = 10
+
+
+def month_charts(stats: MonthStatistics) -> dict[str, str | None]:
+    """The month's bar charts (statistics page and PDF alike), from the figures of
+    `month_statistics`: nothing is counted here. None when there is nothing to draw."""
+    reasons = stats.reasons[:CHART_REASONS]
+    rejected_operators = [o for o in stats.operators if o.rejected]
     return {
+        "reasons_chart": count_bar_chart(
+            title="Rejets par motif" if len(stats.reasons) <= CHART_REASONS
+            else f"Les {CHART_REASONS} motifs de rejet les plus fréquents",
+            labels=[r.label[:1].upper() + r.label[1:] for r in reasons], counts=[r.count for r in reasons],
+        ) if reasons else None,
+        "categories_chart": count_bar_chart(
+            title="Rejets par catégorie",
+            labels=[c.label for c in stats.categories], counts=[c.count for c in stats.categories],
+        ) if stats.categories else None,
+        "operators_chart": count_bar_chart(
+            title="Factures rejetées par membre du personnel",
+            labels=[o.name for o in rejected_operators], counts=[o.rejected for o in rejected_operators],
+        ) if rejected_operators else None,
+        "ageing_chart": euros_bar_chart(
+            title=f"Reste dû par ancienneté au {stats.month_end:%d/%m/%Y}",
+            labels=[b.label for b in stats.unpaid], amounts=[b.amount for b in stats.unpaid],
+        ) if any(b.count for b in stats.unpaid) else None,
+    }
+
+
+def report_context(stats: MonthStatistics) -> dict:
+    return month_charts(stats) | {
         "stats": stats,
         "pharmacy": stats.pharmacy,
         "month_name": month_name(stats.month),

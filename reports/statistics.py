@@ -286,9 +286,14 @@ class MonthStatistics:
         return self.payers[:MAIN_PAYERS]
 
     @property
+    def minor_payers(self) -> list[PayerFigure]:
+        """The payers beyond main_payers (most of them with a claim or two): behind a click."""
+        return self.payers[MAIN_PAYERS:]
+
+    @property
     def other_payers(self) -> AgeBucket | None:
         """The payers beyond main_payers, summed (count of payers, claims)."""
-        rest = self.payers[MAIN_PAYERS:]
+        rest = self.minor_payers
         return AgeBucket(f"{len(rest)} autres organismes", sum(p.claims for p in rest), ZERO) if rest else None
 
     @property
