@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods
 
 from audit.history import delegation_history
 from backoffice import services
-from backoffice.access import backoffice_view, supervisor_view
 from backoffice.diagnostic import diagnostic_compute
 from backoffice.forms import (
     ContactLogForm,
@@ -48,7 +47,9 @@ from backoffice.selectors import (
     supervision_overview,
     time_entries_for,
 )
-from pharmacies.access import pharmacy_or_404, pharmacy_view, visible_pharmacies
+from pharmacies.access import (
+    backoffice_view, pharmacy_or_404, pharmacy_view, supervisor_view, visible_pharmacies,
+)
 from pharmacies.models import DelegationMode, Pharmacy, User
 from pharmacies.row_security import database_scope
 from rejections.views import rejection_worklist_response, unpaid_worklist_response

@@ -6,7 +6,7 @@ imported files keep their rows; reference rows are upserted by (kind, code).
 
 from __future__ import annotations
 
-from backoffice.reference_data import reference_rows_upsert
+from claims.reference_data import reference_rows_upsert
 from claims.reference import ORGANISMS
 
 FIELDS = ("name", "operator", "usual_delay_days")

@@ -76,3 +76,27 @@ def staff_member_of(user: User, pharmacy: Pharmacy):
 def is_titulaire(user: User, pharmacy: Pharmacy) -> bool:
     member = staff_member_of(user, pharmacy)
     return member is not None and member.role == "titulaire"
+
+
+# The Backoffice's pages: managers and supervisors; others get 404 (the pages of
+# any app may be the Backoffice's, so the rule sits here, below them all).
+def backoffice_view(view: Callable) -> Callable:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_backoffice:
+            raise Http404("Page réservée au service Backoffice")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def supervisor_view(view: Callable) -> Callable:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.user.kind != User.Kind.SUPERVISOR:
+            raise Http404("Page réservée aux superviseurs")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -8,7 +8,7 @@ stop being "à classer" once the catalogue knows them).
 
 from __future__ import annotations
 
-from backoffice.reference_data import reference_rows_upsert
+from claims.reference_data import reference_rows_upsert
 from rejections.catalogue import REASONS
 
 FIELDS = (

@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from backoffice.access import backoffice_view
 from core.periods import add_months, first_of_month, parse_month, previous_month
-from pharmacies.access import is_titulaire, pharmacy_view, visible_pharmacies
+from pharmacies.access import backoffice_view, is_titulaire, pharmacy_view, visible_pharmacies
 from pharmacies.models import Pharmacy
 from rejections.selectors import staff_error_statistics
 from reports import exports, selectors

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from backoffice.access import backoffice_view
+from pharmacies.access import backoffice_view
 from pharmacies.access import visible_pharmacies
 from rejections.views import rejection_worklist_response, unpaid_worklist_response
 

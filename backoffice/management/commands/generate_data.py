@@ -1,4 +1,4 @@
-"""`manage.py generate_data`: the synthetic data set (see the `synthetic` package)."""
+"""`manage.py generate_data`: the synthetic data set (see the `synthetic` package), a demo command."""
 
 from __future__ import annotations
 
