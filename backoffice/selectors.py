@@ -46,6 +46,7 @@ from rejections.models import (
     RejectionEvent,
     UnpaidFollowUp,
 )
+from rejections.services import Handlers
 from reports.models import MonthlyClaimCount
 from reports.statistics import PAST_MONTHS_COUNTED, rejection_rates_by_month
 
@@ -473,3 +474,24 @@ def running_time_entry(*, pharmacy: Pharmacy, manager: User) -> TimeEntry | None
     return TimeEntry.objects.filter(
         pharmacy=pharmacy, manager=manager, started_at__isnull=False, minutes=0
     ).first()
+
+
+def delegation_handlers(*, pharmacy_id: int) -> Handlers:
+    """Who works a pharmacy's new rejections, by reason category: its delegation, as data.
+
+    The same rule as `backoffice.services.delegation_rules_apply`: total delegation →
+    the Backoffice; none → the pharmacy; partial → the rule of the reason's category,
+    else the pharmacy. One query.
+    """
+    mode_and_rules = list(
+        Pharmacy.objects.filter(pk=pharmacy_id)
+        .values_list("delegation_mode", "delegation_rules__category", "delegation_rules__handled_by")
+    )
+    mode = mode_and_rules[0][0] if mode_and_rules else DelegationMode.NONE
+    if mode == DelegationMode.TOTAL:
+        return Handlers(default=HandledBy.BACKOFFICE)
+    if mode == DelegationMode.PARTIAL:
+        return Handlers(default=HandledBy.PHARMACY, by_category={
+            category: handled_by for _, category, handled_by in mode_and_rules if category
+        })
+    return Handlers(default=HandledBy.PHARMACY)

@@ -16,13 +16,8 @@ from audit.context import audit_job
 from backoffice.models import ContactLog, DelegationRule, ManagerAssignment, TimeEntry
 from claims.models import Organism
 from pharmacies.models import DelegationMode, Pharmacy, User
-from rejections.models import (
-    OPEN_REJECTION_STATUSES,
-    HandledBy,
-    ReasonCategory,
-    Rejection,
-    RejectionReason,
-)
+from rejections.models import HandledBy, ReasonCategory, RejectionReason
+from rejections.services import rejections_handlers_assign
 
 
 @transaction.atomic
@@ -95,19 +90,23 @@ def _pharmacy_mode_is(mode: str) -> Exists:
     return Exists(Pharmacy.objects.filter(pk=OuterRef("pharmacy_id"), delegation_mode=mode))
 
 
-def delegation_rules_apply(*, pharmacy_ids: Iterable[int]) -> int:
-    """Who works each open rejection, in one UPDATE, for the nightly job and after each change:
+def delegation_rules_apply(*, pharmacy_ids: Iterable[int], only_changed: bool = False) -> int:
+    """Who works each open rejection, in one UPDATE, after each change of the delegation
+    and, for the rows whose rule moved (a reason classified since), by the night:
 
     total delegation → the Backoffice; no delegation → the pharmacy; partial → the
     rule of the reason's category (the pharmacy when there is none). A handler
-    chosen by hand (`handled_by_overridden`) is kept. Idempotent.
+    chosen by hand (`handled_by_overridden`) is kept. Idempotent. The same rule, as
+    data, gives a new rejection its handler when the night opens it
+    (`backoffice.selectors.delegation_handlers`).
     """
     pharmacy_ids = list(pharmacy_ids)
     with audit_job("delegation_rules", pharmacy_id=pharmacy_ids[0] if len(pharmacy_ids) == 1 else None):
-        return _delegation_rules_apply(pharmacy_ids)
+        return _delegation_rules_apply(pharmacy_ids, only_changed=only_changed)
 
 
-def _delegation_rules_apply(pharmacy_ids: list[int]) -> int:
+def delegation_handler() -> Case:
+    """The rule, as an expression over a rejection's row (its pharmacy and reason)."""
     rule = Subquery(
         DelegationRule.objects.filter(
             pharmacy_id=OuterRef("pharmacy_id"),
@@ -116,20 +115,21 @@ def _delegation_rules_apply(pharmacy_ids: list[int]) -> int:
             ),
         ).values("handled_by")[:1]
     )
-    return Rejection.objects.filter(
-        pharmacy_id__in=pharmacy_ids,
-        handled_by_overridden=False,
-        status__in=OPEN_REJECTION_STATUSES,
-    ).update(
-        handled_by=Case(
-            When(_pharmacy_mode_is(DelegationMode.TOTAL), then=Value(HandledBy.BACKOFFICE)),
-            When(
-                _pharmacy_mode_is(DelegationMode.PARTIAL),
-                then=Coalesce(rule, Value(HandledBy.PHARMACY)),
-            ),
-            default=Value(HandledBy.PHARMACY),
-            output_field=CharField(),
-        )
+    return Case(
+        When(_pharmacy_mode_is(DelegationMode.TOTAL), then=Value(HandledBy.BACKOFFICE)),
+        When(
+            _pharmacy_mode_is(DelegationMode.PARTIAL),
+            then=Coalesce(rule, Value(HandledBy.PHARMACY)),
+        ),
+        default=Value(HandledBy.PHARMACY),
+        output_field=CharField(),
+    )
+
+
+def _delegation_rules_apply(pharmacy_ids: list[int], only_changed: bool = False) -> int:
+    # The rejections are rejections' rows: it writes them, by the Backoffice's rule.
+    return rejections_handlers_assign(
+        pharmacy_ids=pharmacy_ids, handler=delegation_handler(), only_changed=only_changed
     )
 
 

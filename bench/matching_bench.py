@@ -41,7 +41,7 @@ operator_process()  # a bench holds the server: every pharmacy (row-level securi
 
 from django.db import connection, connections  # noqa: E402
 
-from backoffice.nightly import nightly_steps  # noqa: E402
+from tiers_payant.night import nightly_steps  # noqa: E402
 from pharmacies.row_security import database_scope  # noqa: E402
 
 NIGHT = dt.date(2025, 12, 31)

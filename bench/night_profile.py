@@ -21,7 +21,7 @@ import time
 import matching_bench as bench  # sets Django up, as operators' scope
 from django.db import connection
 
-from backoffice.nightly import nightly_steps
+from tiers_payant.night import nightly_steps
 from pharmacies.row_security import database_scope
 
 

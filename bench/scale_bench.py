@@ -232,7 +232,7 @@ class Bench:
     def night(self, day: dt.date) -> dict:
 
         from backoffice.models import JobRun
-        from payments.tasks import nightly_matching_all
+        from tiers_payant.tasks import nightly_matching_all
         from pharmacies.models import Pharmacy
 
         total = Pharmacy.objects.count()

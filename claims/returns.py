@@ -7,25 +7,48 @@ lines is one short transaction that links them if needed, recomputes their
 claims and opens the rejections, so a crash leaves every chunk either fully
 done or untouched. A return line is not rewritten to mark it applied: its
 import batch is (docs/decisions.md, "Matching").
+
+Claims writes only its own tables. What the apps above do with the returns (the
+rejections a rejecting line opens, the catalogue's unknown codes, the number of a
+re-invoice on its rejection) they write themselves, in the same transactions:
+the night (tiers_payant.night) passes their services in `ReturnsFollowers`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 
 from audit.context import audit_job
-from core.money import euros_sql
 
 BATCH_LINES = 50_000
 
 # Claims whose status a person decided: returns still update the amounts, not the status.
 _HUMAN_STATUSES = ["written_off", "reinvoiced"]
-_OPEN_REJECTION_STATUSES = [
-    "to_handle", "in_progress", "reinvoiced", "claimed", "billed_patient", "written_off",
-]
+
+
+@dataclass(frozen=True)
+class ReturnsFollowers:
+    """The writes of the apps above claims that follow the returns, in claims' transactions.
+
+    - `reasons_add(cursor, pharmacy_id=, batch_ids=)`: reject codes missing from the
+      catalogue, before the lines are applied;
+    - `rejections_open(cursor, pharmacy_id=, line_ids=)`: in each chunk's transaction,
+      a rejection per rejecting line of the chunk;
+    - `rejected_claims`: SQL of (claim_id, rejected_on, new_invoice_number) of the
+      pharmacy's open rejections (`%(p)s` and `rejected_claims_params`), the
+      candidates of the re-invoice link;
+    - `reinvoices_number(cursor, pharmacy_id=, old_claim_ids=, new_numbers=)`: in the
+      link's transaction, the new invoice's number on the old claim's rejections.
+    """
+
+    reasons_add: Callable[..., int]
+    rejections_open: Callable[..., int]
+    rejected_claims: str
+    rejected_claims_params: dict
+    reinvoices_number: Callable[..., int]
 
 
 @dataclass
@@ -35,13 +58,16 @@ class ReturnsResult:
     rejections_opened: int = 0
     reasons_added: int = 0
     reinvoices_linked: int = 0
-    rejections_recovered: int = 0
+    rejections_recovered: int = 0  # the rejections' step, counted by the night
 
 
-def returns_apply(*, pharmacy_id: int, batch_size: int = BATCH_LINES) -> ReturnsResult:
+def returns_apply(
+    *, pharmacy_id: int, followers: ReturnsFollowers, batch_size: int = BATCH_LINES
+) -> ReturnsResult:
     """Bring the claims up to date with every return line not yet applied."""
     with audit_job("returns_apply", pharmacy_id=pharmacy_id):
-        return _returns_apply(pharmacy_id=pharmacy_id, batch_size=batch_size)
+        return _returns_apply(pharmacy_id=pharmacy_id, followers=followers,
+                              batch_size=batch_size)
 
 
 # What the night has still to apply, without rewriting a return line to say so:
@@ -58,7 +84,8 @@ _IN_BATCH = (
 )
 
 
-def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
+def _returns_apply(*, pharmacy_id: int, followers: ReturnsFollowers,
+                   batch_size: int) -> ReturnsResult:
     result = ReturnsResult()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -87,12 +114,14 @@ def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
         )
         waiting_starts = [start for (start,) in cursor.fetchall()]
     if batches or waiting_starts:
-        result.reasons_added = _reasons_add_unknown(
-            pharmacy_id=pharmacy_id, batch_ids=[batch for batch, _, _ in batches]
-        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            night_transaction(cursor)
+            result.reasons_added = followers.reasons_add(
+                cursor, pharmacy_id=pharmacy_id, batch_ids=[batch for batch, _, _ in batches]
+            )
     for start, stop in zip(waiting_starts, [*waiting_starts[1:], None]):
         _apply_chunk(pharmacy_id=pharmacy_id, waiting=True, into=result,
-                     params={"start": start, "stop": stop})
+                     params={"start": start, "stop": stop}, followers=followers)
     for batch, low, high in batches:
         # An import whose lines were all already known has none of its own: one
         # empty chunk still closes it.
@@ -100,37 +129,9 @@ def _returns_apply(*, pharmacy_id: int, batch_size: int) -> ReturnsResult:
         for start in starts:
             _apply_chunk(pharmacy_id=pharmacy_id, waiting=False, into=result,
                          params={"batch": batch, "start": start, "stop": start + batch_size},
-                         last=start == starts[-1])
-    result.reinvoices_linked = reinvoices_link(pharmacy_id=pharmacy_id)
-    result.rejections_recovered = rejections_close_recovered(pharmacy_id=pharmacy_id)
+                         last=start == starts[-1], followers=followers)
+    result.reinvoices_linked = reinvoices_link(pharmacy_id=pharmacy_id, followers=followers)
     return result
-
-
-def _reasons_add_unknown(*, pharmacy_id: int, batch_ids: list[int]) -> int:
-    """A reject code missing from the catalogue is added "to classify", never dropped."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        night_transaction(cursor)
-        cursor.execute(
-            """
-            INSERT INTO rejections_rejectionreason
-                (code, payer_kind, label, category, fault, advice_fix, advice_prevent,
-                 avoidable_at_counter, to_classify)
-            SELECT DISTINCT ON (r.payer_kind, r.reject_code)
-                   r.reject_code, r.payer_kind,
-                   COALESCE(NULLIF(r.reject_label, ''), 'CODE INCONNU ' || r.reject_code),
-                   'to_classify', 'unknown', '', '', false, true
-            FROM (SELECT * FROM claims_returnline
-                  WHERE pharmacy_id = %(p)s AND import_batch_id = ANY(%(batches)s)
-                  UNION ALL  -- two index scans, never the whole table
-                  SELECT * FROM claims_returnline
-                  WHERE pharmacy_id = %(p)s AND claim_id IS NULL) r
-            WHERE r.status = 'REJETE' AND r.reject_code <> ''
-            ORDER BY r.payer_kind, r.reject_code, r.return_date
-            ON CONFLICT (payer_kind, code) DO NOTHING
-            """,
-            {"p": pharmacy_id, "batches": batch_ids},
-        )
-        return cursor.rowcount
 
 
 def night_transaction(cursor) -> None:
@@ -149,7 +150,7 @@ def night_transaction(cursor) -> None:
 
 
 def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: ReturnsResult,
-                 last: bool = False) -> None:
+                 followers: ReturnsFollowers, last: bool = False) -> None:
     """Apply one chunk of lines (an id range) in one short transaction.
 
     Waiting lines are linked to their claim first (a statement of its own, so
@@ -193,7 +194,7 @@ def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: Returns
         if line_ids:
             into.lines_applied += len(line_ids)
             into.claims_updated += claims
-            into.rejections_opened += _rejections_open(
+            into.rejections_opened += followers.rejections_open(
                 cursor, pharmacy_id=pharmacy_id, line_ids=line_ids
             )
         if last:
@@ -246,42 +247,7 @@ _RECOMPUTE = f"""
 """
 
 
-def _rejections_open(cursor, *, pharmacy_id: int, line_ids: list[int]) -> int:
-    """One rejection (and its "opened" event) per rejecting line; a replay inserts nothing."""
-    cursor.execute(
-        """
-        WITH opened AS (
-            INSERT INTO rejections_rejection
-                (pharmacy_id, claim_id, return_line_id, reason_id, status, amount, rejected_on,
-                 claim_sent_on, handled_by, handled_by_overridden, new_invoice_number,
-                 write_off_reason, recovered_amount, created_at, updated_at)
-            SELECT r.pharmacy_id, r.claim_id, r.id, rr.id, 'to_handle',
-                   c.amount_claimed - greatest(c.amount_paid, 0), r.return_date,
-                   c.transmission_date,
-                   CASE WHEN ph.delegation_mode = 'total' THEN 'backoffice' ELSE 'pharmacy' END,
-                   false, '', '', 0, now(), now()
-            FROM claims_returnline r
-            JOIN claims_claim c ON c.id = r.claim_id
-            JOIN pharmacies_pharmacy ph ON ph.id = r.pharmacy_id
-            JOIN rejections_rejectionreason rr
-              ON rr.payer_kind = r.payer_kind AND rr.code = r.reject_code
-            WHERE r.pharmacy_id = %(p)s AND r.id = ANY(%(lines)s)
-              AND r.status = 'REJETE' AND r.claim_id IS NOT NULL
-            ON CONFLICT (pharmacy_id, return_line_id) DO NOTHING
-            RETURNING id, pharmacy_id, reason_id
-        )
-        INSERT INTO rejections_rejectionevent
-            (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
-        SELECT opened.pharmacy_id, opened.id, 'opened', '', 'to_handle',
-               'Rejet reçu : ' || rr.code || ' ' || rr.label, now()
-        FROM opened JOIN rejections_rejectionreason rr ON rr.id = opened.reason_id
-        """,
-        {"p": pharmacy_id, "lines": line_ids},
-    )
-    return cursor.rowcount
-
-
-def reinvoices_link(*, pharmacy_id: int) -> int:
+def reinvoices_link(*, pharmacy_id: int, followers: ReturnsFollowers) -> int:
     """Link a new invoice to the rejected claim it corrects.
 
     Same patient (NIR and birth rank), date of care, payer and amount, transmitted
@@ -291,21 +257,18 @@ def reinvoices_link(*, pharmacy_id: int) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         night_transaction(cursor)
         cursor.execute(
-            """
-            WITH olds AS (
+            f"""
+            WITH rejected AS ({followers.rejected_claims}
+            ), olds AS (
                 SELECT old.id, old.pharmacy_id, old.invoice_number, old.payer_kind,
                        old.organism_id, old.nir, old.birth_rank, old.care_date,
-                       old.amount_claimed, min(rj.rejected_on) AS rejected_on,
-                       max(rj.new_invoice_number) AS new_invoice_number
+                       old.amount_claimed, rj.rejected_on, rj.new_invoice_number
                 FROM claims_claim old
-                JOIN rejections_rejection rj
-                  ON rj.pharmacy_id = old.pharmacy_id AND rj.claim_id = old.id
+                JOIN rejected rj ON rj.claim_id = old.id
                 WHERE old.pharmacy_id = %(p)s AND old.status IN ('rejected', 'reinvoiced')
-                  AND rj.status = ANY(%(open)s)
                   AND NOT EXISTS (SELECT 1 FROM claims_claim x
                                   WHERE x.pharmacy_id = old.pharmacy_id
                                     AND x.reinvoice_of_id = old.id)
-                GROUP BY old.id
             ), pairs AS (
                 -- the number staff typed on the rejection
                 SELECT new.id AS new_id, olds.id AS old_id
@@ -341,52 +304,14 @@ def reinvoices_link(*, pharmacy_id: int) -> int:
                 UPDATE claims_claim old SET status = 'reinvoiced', updated_at = now()
                 FROM linked WHERE old.id = linked.old_id AND old.status = 'rejected'
                 RETURNING old.id
-            ), numbered AS (
-                UPDATE rejections_rejection rj
-                SET new_invoice_number = linked.invoice_number, updated_at = now()
-                FROM linked
-                WHERE rj.pharmacy_id = %(p)s AND rj.claim_id = linked.old_id
-                  AND rj.new_invoice_number = ''
-                RETURNING rj.id
             )
-            SELECT count(*) FROM linked
+            SELECT coalesce(array_agg(old_id), '{{}}'), coalesce(array_agg(invoice_number), '{{}}')
+            FROM linked
             """,
-            {"p": pharmacy_id, "open": _OPEN_REJECTION_STATUSES},
+            {"p": pharmacy_id, **followers.rejected_claims_params},
         )
-        return cursor.fetchone()[0]
-
-
-def rejections_close_recovered(*, pharmacy_id: int, today: dt.date | None = None) -> int:
-    """Close as recovered the open rejections whose claim, or whose re-invoice, is now paid."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        night_transaction(cursor)
-        cursor.execute(
-            f"""
-            WITH paid AS (
-                SELECT rj.id, rj.status AS from_status,
-                       coalesce(new.amount_paid, old.amount_paid) AS recovered,
-                       coalesce(new.paid_date, old.paid_date) AS closed_on,
-                       coalesce(new.invoice_number, old.invoice_number) AS invoice
-                FROM rejections_rejection rj
-                JOIN claims_claim old ON old.id = rj.claim_id
-                LEFT JOIN claims_claim new
-                  ON new.pharmacy_id = old.pharmacy_id AND new.reinvoice_of_id = old.id
-                 AND new.status = 'paid'
-                WHERE rj.pharmacy_id = %(p)s AND rj.status = ANY(%(open)s)
-                  AND (new.id IS NOT NULL OR old.status = 'paid')
-            ), closed AS (
-                UPDATE rejections_rejection rj
-                SET status = 'closed', recovered_amount = paid.recovered,
-                    closed_on = paid.closed_on, updated_at = now()
-                FROM paid WHERE rj.id = paid.id
-                RETURNING rj.id, rj.pharmacy_id, paid.from_status, paid.invoice, paid.recovered
-            )
-            INSERT INTO rejections_rejectionevent
-                (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
-            SELECT pharmacy_id, id, 'status', from_status, 'closed',
-                   'Recouvré : facture ' || invoice || ' payée (' || {euros_sql("recovered")} || ')', now()
-            FROM closed
-            """,
-            {"p": pharmacy_id, "open": _OPEN_REJECTION_STATUSES},
-        )
-        return cursor.rowcount
+        old_ids, new_numbers = cursor.fetchone()
+        if old_ids:
+            followers.reinvoices_number(cursor, pharmacy_id=pharmacy_id, old_claim_ids=old_ids,
+                                        new_numbers=new_numbers)
+        return len(old_ids)

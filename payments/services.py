@@ -147,3 +147,69 @@ def bank_rule_delete(*, pharmacy: Pharmacy, rule: BankRule) -> None:
     """Remove a pharmacy's rule: its lines go back to the automatic sort."""
     BankRule.objects.filter(pharmacy=pharmacy, pk=rule.pk).delete()
     bank_lines_classify(pharmacy_id=pharmacy.pk)
+
+
+# The slips of a returns file, asked by the returns import (claims.imports.returns_sql)
+# in its transaction, from its staging table: registered in payments.apps.
+
+
+def slips_create_from_returns(cursor, *, pharmacy_id: int, batch_id: int, staging: str) -> int:
+    """One slip per (organism, reference) of the staged returns; returns how many are new.
+
+    A bordereau's date is its lines' earliest payment date.
+    """
+    cursor.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO payments_paymentslip (
+                pharmacy_id, organism_id, reference, payment_date, total, line_count,
+                matched_amount, status, import_batch_id, created_at
+            )
+            SELECT %(pharmacy)s, o.id, s.slip_reference, min(coalesce(s.payment_date, s.return_date)),
+                   0, 0, 0, %(unmatched)s, %(batch)s, now()
+            FROM {staging} s
+            JOIN claims_organism o ON o.kind = s.payer_kind AND o.code = s.organism_code
+            WHERE s.slip_reference <> ''
+            GROUP BY o.id, s.slip_reference
+            ON CONFLICT (pharmacy_id, organism_id, reference) DO NOTHING
+            RETURNING 1
+        )
+        SELECT count(*) FROM inserted
+        """,
+        {"pharmacy": pharmacy_id, "batch": batch_id, "unmatched": PaymentSlip.Status.UNMATCHED},
+    )
+    return cursor.fetchone()[0]
+
+
+def slips_totals_from_returns(cursor, *, pharmacy_id: int, staging: str) -> int:
+    """Totals and line counts, from their lines, of every slip the staged returns touch
+    (their earlier lines included); returns how many changed."""
+    cursor.execute(
+        f"""
+        WITH touched AS (
+            SELECT DISTINCT ps.id
+            FROM {staging} s
+            JOIN claims_organism o ON o.kind = s.payer_kind AND o.code = s.organism_code
+            JOIN payments_paymentslip ps
+              ON ps.pharmacy_id = %(pharmacy)s AND ps.organism_id = o.id
+             AND ps.reference = s.slip_reference
+        ),
+        totals AS (
+            SELECT r.slip_id, coalesce(sum(r.amount_paid), 0) AS total, count(*) AS line_count
+            FROM claims_returnline r
+            WHERE r.pharmacy_id = %(pharmacy)s AND r.slip_id IN (SELECT id FROM touched)
+            GROUP BY r.slip_id
+        ),
+        changed AS (
+            UPDATE payments_paymentslip p
+               SET total = t.total, line_count = t.line_count
+              FROM totals t
+             WHERE p.id = t.slip_id
+               AND (p.total, p.line_count) IS DISTINCT FROM (t.total, t.line_count)
+            RETURNING 1
+        )
+        SELECT count(*) FROM changed
+        """,
+        {"pharmacy": pharmacy_id},
+    )
+    return cursor.fetchone()[0]

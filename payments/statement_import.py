@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from claims.imports.result import ImportResult
+from claims.imports.services import import_max_bytes
 from core.problems import ImportFileError, Problem
 from payments.classification import bank_lines_classify
 from payments.models import BankAccount, BankLine, BankStatement
@@ -57,8 +58,6 @@ def bank_line_natural_key(*, account_id: str, line: parsed.BankLine, reference_i
 
 def parse_statement_file(data: bytes, *, max_bytes: int | None = None):
     """The parsers' result for a bank file of any supported format."""
-    from claims.imports.services import import_max_bytes
-
     return parse_file(data, expected_finess=None, max_bytes=max_bytes or import_max_bytes()).result
 
 

@@ -7,20 +7,26 @@ INSERT of events, never a save() per row.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db import connection, models, transaction
+from django.db.models import Case, Expression, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from claims.models import Claim, ClaimStatus, PayerKind
+from claims.returns import night_transaction
+from core.money import euros_sql
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
 from rejections.models import (
+    OPEN_REJECTION_STATUSES,
     Attachment,
     HandledBy,
     Rejection,
@@ -472,3 +478,191 @@ def unpaid_reminders_mark_sent(
     return follow_ups.filter(status=UnpaidFollowUp.Status.REQUESTED).update(
         status=UnpaidFollowUp.Status.SENT, sent_by=actor, sent_on=sent_on or timezone.localdate()
     )
+
+
+# ---------------------------------------------------------------------------
+# The night's and the imports' writes of rejections, asked by the apps below
+# (claims returns and imports) through the orchestrator: set-based SQL, in the
+# caller's transaction (the `cursor` it passes), never a row at a time.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """Who works a new rejection: the handler of its reason's category, else `default`.
+
+    The Backoffice's delegation decides it (backoffice.selectors.delegation_handlers);
+    the night passes it here as data, so a rejection is opened with its handler once.
+    """
+
+    default: str
+    by_category: Mapping[str, str] = field(default_factory=dict)
+
+
+def reasons_add_from_returns(cursor, *, pharmacy_id: int, batch_ids: list[int]) -> int:
+    """A reject code missing from the catalogue is added "to classify", never dropped.
+
+    The returns read are those of the import batches `batch_ids` and the lines
+    still waiting for their claim.
+    """
+    cursor.execute(
+        """
+        INSERT INTO rejections_rejectionreason
+            (code, payer_kind, label, category, fault, advice_fix, advice_prevent,
+             avoidable_at_counter, to_classify)
+        SELECT DISTINCT ON (r.payer_kind, r.reject_code)
+               r.reject_code, r.payer_kind,
+               COALESCE(NULLIF(r.reject_label, ''), 'CODE INCONNU ' || r.reject_code),
+               'to_classify', 'unknown', '', '', false, true
+        FROM (SELECT * FROM claims_returnline
+              WHERE pharmacy_id = %(p)s AND import_batch_id = ANY(%(batches)s)
+              UNION ALL  -- two index scans, never the whole table
+              SELECT * FROM claims_returnline
+              WHERE pharmacy_id = %(p)s AND claim_id IS NULL) r
+        WHERE r.status = 'REJETE' AND r.reject_code <> ''
+        ORDER BY r.payer_kind, r.reject_code, r.return_date
+        ON CONFLICT (payer_kind, code) DO NOTHING
+        """,
+        {"p": pharmacy_id, "batches": batch_ids},
+    )
+    return cursor.rowcount
+
+
+def rejections_open_from_returns(
+    cursor, *, pharmacy_id: int, line_ids: list[int], handlers: Handlers
+) -> int:
+    """One rejection (and its "opened" event) per rejecting line; a replay inserts nothing."""
+    cursor.execute(
+        """
+        WITH opened AS (
+            INSERT INTO rejections_rejection
+                (pharmacy_id, claim_id, return_line_id, reason_id, status, amount, rejected_on,
+                 claim_sent_on, handled_by, handled_by_overridden, new_invoice_number,
+                 write_off_reason, recovered_amount, created_at, updated_at)
+            SELECT r.pharmacy_id, r.claim_id, r.id, rr.id, 'to_handle',
+                   c.amount_claimed - greatest(c.amount_paid, 0), r.return_date,
+                   c.transmission_date,
+                   COALESCE(%(by_category)s::jsonb ->> rr.category, %(default)s),
+                   false, '', '', 0, now(), now()
+            FROM claims_returnline r
+            JOIN claims_claim c ON c.id = r.claim_id
+            JOIN rejections_rejectionreason rr
+              ON rr.payer_kind = r.payer_kind AND rr.code = r.reject_code
+            WHERE r.pharmacy_id = %(p)s AND r.id = ANY(%(lines)s)
+              AND r.status = 'REJETE' AND r.claim_id IS NOT NULL
+            ON CONFLICT (pharmacy_id, return_line_id) DO NOTHING
+            RETURNING id, pharmacy_id, reason_id
+        )
+        INSERT INTO rejections_rejectionevent
+            (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
+        SELECT opened.pharmacy_id, opened.id, 'opened', '', 'to_handle',
+               'Rejet reçu : ' || rr.code || ' ' || rr.label, now()
+        FROM opened JOIN rejections_rejectionreason rr ON rr.id = opened.reason_id
+        """,
+        {"p": pharmacy_id, "lines": line_ids, "default": handlers.default,
+         "by_category": json.dumps(dict(handlers.by_category))},
+    )
+    return cursor.rowcount
+
+
+# The claims of a pharmacy's open rejections, for the re-invoice link (claims.returns):
+# (claim_id, first rejection date, the new invoice number staff typed on it).
+REJECTED_CLAIMS_SQL = """
+    SELECT rj.claim_id, min(rj.rejected_on) AS rejected_on,
+           max(rj.new_invoice_number) AS new_invoice_number
+    FROM rejections_rejection rj
+    WHERE rj.pharmacy_id = %(p)s AND rj.status = ANY(%(open_rejections)s)
+    GROUP BY rj.claim_id
+"""
+REJECTED_CLAIMS_PARAMS = {"open_rejections": [str(s) for s in OPEN_REJECTION_STATUSES]}
+
+
+def rejections_number_reinvoices(
+    cursor, *, pharmacy_id: int, old_claim_ids: list[int], new_numbers: list[str]
+) -> int:
+    """Write on the rejections of each re-invoiced claim the number of the invoice that corrects it."""
+    cursor.execute(
+        """
+        UPDATE rejections_rejection rj
+        SET new_invoice_number = linked.invoice_number, updated_at = now()
+        FROM unnest(%(olds)s::bigint[], %(numbers)s::text[]) AS linked(old_id, invoice_number)
+        WHERE rj.pharmacy_id = %(p)s AND rj.claim_id = linked.old_id
+          AND rj.new_invoice_number = ''
+        """,
+        {"p": pharmacy_id, "olds": old_claim_ids, "numbers": new_numbers},
+    )
+    return cursor.rowcount
+
+
+def rejections_close_recovered(*, pharmacy_id: int) -> int:
+    """Close as recovered the open rejections whose claim, or whose re-invoice, is now paid."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        night_transaction(cursor)
+        cursor.execute(
+            f"""
+            WITH paid AS (
+                SELECT rj.id, rj.status AS from_status,
+                       coalesce(new.amount_paid, old.amount_paid) AS recovered,
+                       coalesce(new.paid_date, old.paid_date) AS closed_on,
+                       coalesce(new.invoice_number, old.invoice_number) AS invoice
+                FROM rejections_rejection rj
+                JOIN claims_claim old ON old.id = rj.claim_id
+                LEFT JOIN claims_claim new
+                  ON new.pharmacy_id = old.pharmacy_id AND new.reinvoice_of_id = old.id
+                 AND new.status = 'paid'
+                WHERE rj.pharmacy_id = %(p)s AND rj.status = ANY(%(open)s)
+                  AND (new.id IS NOT NULL OR old.status = 'paid')
+            ), closed AS (
+                UPDATE rejections_rejection rj
+                SET status = 'closed', recovered_amount = paid.recovered,
+                    closed_on = paid.closed_on, updated_at = now()
+                FROM paid WHERE rj.id = paid.id
+                RETURNING rj.id, rj.pharmacy_id, paid.from_status, paid.invoice, paid.recovered
+            )
+            INSERT INTO rejections_rejectionevent
+                (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
+            SELECT pharmacy_id, id, 'status', from_status, 'closed',
+                   'Recouvré : facture ' || invoice || ' payée (' || {euros_sql("recovered")} || ')', now()
+            FROM closed
+            """,
+            {"p": pharmacy_id, "open": [str(s) for s in OPEN_REJECTION_STATUSES]},
+        )
+        return cursor.rowcount
+
+
+def rejections_claim_dates_follow(cursor, *, pharmacy_id: int, import_batch_id: int) -> int:
+    """A corrected claims file that moves a claim's transmission date moves it on the
+    claim's rejections too (their copy, for the monthly rates).
+
+    Called by the claims import after its upsert, in its transaction: the claims
+    it changed carry its batch. Driven by the pharmacy's rejections (few), each
+    looking its claim up by key.
+    """
+    cursor.execute(
+        """
+        UPDATE rejections_rejection r SET claim_sent_on = c.transmission_date
+        FROM claims_claim c
+        WHERE r.pharmacy_id = %(p)s AND c.id = r.claim_id AND c.import_batch_id = %(batch)s
+          AND r.claim_sent_on <> c.transmission_date
+        """,
+        {"p": pharmacy_id, "batch": import_batch_id},
+    )
+    return cursor.rowcount
+
+
+def rejections_handlers_assign(
+    *, pharmacy_ids: list[int], handler: Expression, only_changed: bool = False
+) -> int:
+    """Set who works each open rejection of these pharmacies, in one UPDATE.
+
+    `handler` is the rule as an expression over the rejection's row (the Backoffice's
+    delegation builds it); a handler chosen by hand (`handled_by_overridden`) is kept.
+    `only_changed` writes only the rows whose handler moves.
+    """
+    rows = Rejection.objects.filter(
+        pharmacy_id__in=pharmacy_ids, handled_by_overridden=False,
+        status__in=OPEN_REJECTION_STATUSES,
+    )
+    if only_changed:
+        rows = rows.alias(rule=handler).exclude(handled_by=F("rule"))
+    return rows.update(handled_by=handler)

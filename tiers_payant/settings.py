@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "payments",
     "reports",
     "backoffice",
+    # The project package: the night's orchestration, its Celery tasks and `run_matching`.
+    "tiers_payant",
 ]
 
 MIDDLEWARE = [
@@ -259,7 +261,7 @@ CELERY_TASK_ROUTES = {"reports.tasks.render_*": {"queue": "pdf"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "nightly-matching": {
-        "task": "payments.tasks.nightly_matching_all",
+        "task": "tiers_payant.tasks.nightly_matching_all",
         "schedule": crontab(hour=2, minute=30),
     },
     "monthly-reports": {

@@ -19,6 +19,7 @@ from __future__ import annotations
 from contextlib import closing
 from typing import BinaryIO
 
+from claims.imports.followers import CLAIMS_WRITTEN
 from claims.imports.organisms import organisms_create_missing
 from claims.imports.result import ImportResult
 from claims.imports.staging import (
@@ -154,6 +155,11 @@ def claims_import(
         result.notes.append("Nouveaux organismes : " + ", ".join(organisms[:20])
                             + (" …" if len(organisms) > 20 else ""))
     result.counts.update(created=created, updated=updated, unchanged=rows - created - updated)
+    if updated:
+        # The apps above that keep a copy of a claim's fields follow it (e.g. the
+        # rejections' transmission date, for the monthly rates).
+        for writer in CLAIMS_WRITTEN:
+            writer(cursor, pharmacy_id=pharmacy.pk, import_batch_id=batch_id)
     return result
 
 
@@ -228,14 +234,7 @@ def _upsert(cursor, *, pharmacy_id: int, batch_id: int) -> tuple[int, int]:
             ON CONFLICT (pharmacy_id, invoice_number, payer_kind) DO UPDATE
                SET {updates}, import_batch_id = EXCLUDED.import_batch_id, updated_at = now()
                WHERE ({current}) IS DISTINCT FROM ({incoming})
-            RETURNING c.id, c.transmission_date, (xmax = 0) AS inserted
-        ), resent AS (
-            -- A corrected file that moves a claim's transmission date moves it on the
-            -- claim's rejections too (their copy, for the monthly rates).
-            UPDATE rejections_rejection r SET claim_sent_on = u.transmission_date
-            FROM upserted u
-            WHERE NOT u.inserted AND r.pharmacy_id = %(pharmacy)s AND r.claim_id = u.id
-              AND r.claim_sent_on <> u.transmission_date
+            RETURNING (xmax = 0) AS inserted
         )
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
         """,

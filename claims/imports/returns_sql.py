@@ -2,17 +2,20 @@
 
 In one transaction, in this order:
 1. payers unknown to the table are created;
-2. payment slips (bordereaux), one per (pharmacy, organism, reference);
+2. payment slips (bordereaux), one per (pharmacy, organism, reference), written by
+   their owner (payments registers its `SlipsWriter`, claims.imports.followers);
 3. return lines, upserted on their natural key (the model's `unique_return_line`);
    `claim` is set when the claim is already imported, else left NULL for the
    nightly matching (`claims.returns`) to find later;
-4. the totals and line counts of the slips the file touched, from their lines, in SQL.
+4. the totals and line counts of the slips the file touched, from their lines, in SQL
+   (by the slips' owner again).
 """
 
 from __future__ import annotations
 
 from typing import BinaryIO
 
+from claims.imports.followers import slips_writer
 from claims.imports.organisms import organisms_create_missing
 from claims.imports.result import ImportResult
 from claims.imports.staging import (
@@ -23,7 +26,6 @@ from claims.imports.staging import (
 )
 from claims.parsers.returns_csv import ReturnRow, iter_return_rows
 from claims.models import ReturnLine
-from payments.models import PaymentSlip
 from pharmacies.models import Pharmacy
 
 STAGING = "import_returns"
@@ -45,9 +47,12 @@ NATURAL_KEY = (
     "invoice_number", "payer_kind", "organism_code", "status", "return_date", "slip_reference",
     "amount_paid",
 )
+# A slip's reference is the slip's own length (`slip` is payments' PaymentSlip).
 LENGTH_LIMITS = {
     "reject_code": ("code_rejet", ReturnLine._meta.get_field("reject_code").max_length),
-    "slip_reference": ("bordereau", PaymentSlip._meta.get_field("reference").max_length),
+    "slip_reference": (
+        "bordereau", ReturnLine._meta.get_field("slip").related_model._meta.get_field("reference").max_length
+    ),
 }
 
 
@@ -108,28 +113,10 @@ def returns_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryI
         result.notes.append("Nouveaux organismes : " + ", ".join(created_organisms[:20])
                             + (" …" if len(created_organisms) > 20 else ""))
 
-    # Slips: a bordereau's date is its lines' earliest payment date.
-    cursor.execute(
-        f"""
-        WITH inserted AS (
-            INSERT INTO payments_paymentslip (
-                pharmacy_id, organism_id, reference, payment_date, total, line_count,
-                matched_amount, status, import_batch_id, created_at
-            )
-            SELECT %(pharmacy)s, o.id, s.slip_reference, min(coalesce(s.payment_date, s.return_date)),
-                   0, 0, 0, %(unmatched)s, %(batch)s, now()
-            FROM {STAGING} s
-            JOIN claims_organism o ON o.kind = s.payer_kind AND o.code = s.organism_code
-            WHERE s.slip_reference <> ''
-            GROUP BY o.id, s.slip_reference
-            ON CONFLICT (pharmacy_id, organism_id, reference) DO NOTHING
-            RETURNING 1
-        )
-        SELECT count(*) FROM inserted
-        """,
-        {**params, "unmatched": PaymentSlip.Status.UNMATCHED},
+    slips = slips_writer()
+    result.counts["slips_created"] = slips.create(
+        cursor, pharmacy_id=pharmacy.pk, batch_id=batch_id, staging=STAGING
     )
-    result.counts["slips_created"] = cursor.fetchone()[0]
 
     cursor.execute(
         f"""
@@ -170,34 +157,7 @@ def returns_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryI
     )
 
     # Totals in SQL, for every slip this file touched (its earlier lines included).
-    cursor.execute(
-        f"""
-        WITH touched AS (
-            SELECT DISTINCT ps.id
-            FROM {STAGING} s
-            JOIN claims_organism o ON o.kind = s.payer_kind AND o.code = s.organism_code
-            JOIN payments_paymentslip ps
-              ON ps.pharmacy_id = %(pharmacy)s AND ps.organism_id = o.id
-             AND ps.reference = s.slip_reference
-        ),
-        totals AS (
-            SELECT r.slip_id, coalesce(sum(r.amount_paid), 0) AS total, count(*) AS line_count
-            FROM claims_returnline r
-            WHERE r.pharmacy_id = %(pharmacy)s AND r.slip_id IN (SELECT id FROM touched)
-            GROUP BY r.slip_id
-        ),
-        changed AS (
-            UPDATE payments_paymentslip p
-               SET total = t.total, line_count = t.line_count
-              FROM totals t
-             WHERE p.id = t.slip_id
-               AND (p.total, p.line_count) IS DISTINCT FROM (t.total, t.line_count)
-            RETURNING 1
-        )
-        SELECT count(*) FROM changed
-        """,
-        params,
-    )
+    changed = slips.totals(cursor, pharmacy_id=pharmacy.pk, staging=STAGING)
     # A new slip always gets its first total: only count the earlier ones that moved.
-    result.counts["slips_updated"] = cursor.fetchone()[0] - result.counts["slips_created"]
+    result.counts["slips_updated"] = changed - result.counts["slips_created"]
     return result

@@ -9,7 +9,6 @@ with a bad row imports nothing (docs/decisions.md, "Imports").
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from audit.context import audit_job
 from claims.imports.claims_sql import claims_import
+from claims.imports.followers import IMPORTERS, importer_register
 from claims.imports.formats import detect_kind
 from claims.imports.progress import BatchProgress, open_with_progress
 from claims.imports.result import ImportResult
@@ -25,15 +25,11 @@ from claims.imports.returns_sql import returns_import
 from claims.imports.storage import file_fingerprint, import_file_discard, import_file_path
 from claims.models import ImportBatch
 from core.problems import MAX_IMPORT_BYTES, ImportFileError, Problem, check_size
-from payments.statement_import import statement_import
 from pharmacies.models import Pharmacy, User
 
-Importer = Callable[..., ImportResult]
-IMPORTERS: dict[str, Importer] = {
-    ImportBatch.Kind.CLAIMS: claims_import,
-    ImportBatch.Kind.RETURNS: returns_import,
-    ImportBatch.Kind.BANK: statement_import,
-}
+# Claims' own kinds; bank statements are payments' (registered by payments.apps).
+importer_register(kind=ImportBatch.Kind.CLAIMS, importer=claims_import)
+importer_register(kind=ImportBatch.Kind.RETURNS, importer=returns_import)
 logger = logging.getLogger(__name__)
 OPEN_STATUSES = (ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEW)
 

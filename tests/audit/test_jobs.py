@@ -13,7 +13,7 @@ from django.db.models import F
 from audit.context import audit_job
 from audit.history import rejection_file_history
 from audit.tracking import event_model_for
-from backoffice.nightly import nightly_run
+from tiers_payant.night import nightly_run
 from claims.models import Claim
 from claims.retention import patient_identity_purge
 from payments.models import PaymentSlip, Reconciliation

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from claims.models import Claim, ClaimStatus, ImportBatch, ReturnLine
-from claims.returns import returns_apply
+from tiers_payant.night import night_returns
 from payments.models import PaymentSlip
 from tests.imports.helpers import CPAM_RHONE, RETURNS_HEADER, claims_text, run_import, snapshot, write
 
@@ -77,14 +77,14 @@ def test_the_night_applies_each_returns_import_once_without_rewriting_its_lines(
     again = run_import(pharmacy_a, write(tmp_path, "b.csv", returns_text(pharmacy_a.finess, ROWS) + "\n"))
     versions = line_versions()
 
-    result = returns_apply(pharmacy_id=pharmacy_a.id)
+    result = night_returns(pharmacy_id=pharmacy_a.id)
 
     first.refresh_from_db(); again.refresh_from_db()
     assert first.applied_at is not None and again.applied_at is not None
     assert result.lines_applied == 2  # the two lines whose claim is known; 3 still wait
     assert Claim.objects.exclude(status=ClaimStatus.TRANSMITTED).count() == 2
     assert line_versions() == versions  # no return line was rewritten
-    assert returns_apply(pharmacy_id=pharmacy_a.id).lines_applied == 0
+    assert night_returns(pharmacy_id=pharmacy_a.id).lines_applied == 0
 
 
 def line_versions() -> list[tuple]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.nightly import nightly_run
+from tiers_payant.night import nightly_run
 from claims.models import Claim, ReturnLine
 from payments.models import BankLine, PaymentSlip, Reconciliation
 from rejections.models import OPEN_REJECTION_STATUSES, Rejection, RejectionStatus

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from backoffice.models import JobRun
-from backoffice.nightly import nightly_run
+from tiers_payant.night import nightly_run
 from claims.models import ClaimStatus
 from payments import services
 from payments.models import Reconciliation
@@ -73,7 +73,7 @@ def test_a_manual_link_survives_the_night(pharmacy_a, titulaire_a):
 
 def test_a_crash_in_the_middle_then_a_rerun_equals_a_clean_run(pharmacy_a, monkeypatch):
     night_scenario(pharmacy_a)
-    import backoffice.nightly as nightly
+    import tiers_payant.night as nightly
 
     def crash(**kwargs):
         raise RuntimeError("worker lost")
@@ -116,3 +116,44 @@ def test_the_night_gives_new_rejections_to_whoever_the_delegation_rules_say(phar
     )
     assert handlers.pop("0450 072") == HandledBy.BACKOFFICE
     assert set(handlers.values()) == {HandledBy.PHARMACY}
+
+
+def test_a_new_rejection_is_opened_with_its_handler_not_rewritten_after(pharmacy_b):
+    """The delegation's rule is passed to the opening: no provisional handler to fix later."""
+    from backoffice.models import DelegationRule
+    from backoffice.services import delegation_rules_apply
+    from rejections.models import HandledBy, RejectionReason
+    from tiers_payant.night import night_returns
+
+    ruled = RejectionReason.objects.get(payer_kind="AMO", code="0450 072").category
+    DelegationRule.objects.create(pharmacy=pharmacy_b, category=ruled, handled_by=HandledBy.BACKOFFICE)
+    night_scenario(pharmacy_b)
+
+    opened = night_returns(pharmacy_id=pharmacy_b.id).rejections_opened
+
+    assert opened > 1
+    handlers = dict(
+        Rejection.objects.filter(pharmacy=pharmacy_b).values_list("reason__code", "handled_by")
+    )
+    assert handlers.pop("0450 072") == HandledBy.BACKOFFICE
+    assert set(handlers.values()) == {HandledBy.PHARMACY}
+    # The night's pass for rules that moved finds nothing to change.
+    assert delegation_rules_apply(pharmacy_ids=[pharmacy_b.id], only_changed=True) == 0
+
+
+def test_the_night_moves_a_rejection_whose_reason_was_classified_since(pharmacy_b):
+    from backoffice.models import DelegationRule
+    from rejections.models import HandledBy, ReasonCategory
+    from tests.factories import ReasonFactory, RejectionFactory
+
+    reason = ReasonFactory(code="9999 999", category=ReasonCategory.TO_CLASSIFY, to_classify=True)
+    opened = RejectionFactory(claim__pharmacy=pharmacy_b, reason=reason, handled_by=HandledBy.PHARMACY)
+    DelegationRule.objects.create(pharmacy=pharmacy_b, category=ReasonCategory.AMO_RIGHTS,
+                                  handled_by=HandledBy.BACKOFFICE)
+    reason.category, reason.to_classify = ReasonCategory.AMO_RIGHTS, False
+    reason.save()
+
+    nightly_run(pharmacy_id=pharmacy_b.id, day=DAY)
+
+    opened.refresh_from_db()
+    assert opened.handled_by == HandledBy.BACKOFFICE

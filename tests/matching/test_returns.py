@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from claims.models import ClaimStatus, ReturnStatus
 from claims import returns as returns_module
-from claims.returns import returns_apply
+from tiers_payant.night import night_returns
 from rejections.models import Rejection, RejectionEvent, RejectionReason, RejectionStatus
 from tests.factories import ClaimFactory, ReasonFactory, ReturnLineFactory
 
@@ -24,7 +24,7 @@ def test_a_full_payment_marks_the_claim_paid(pharmacy_a):
     line = _unlinked_return(claim, status=ReturnStatus.PAID, amount_paid=Decimal("40.00"),
                             payment_date=dt.date(2026, 10, 9))
 
-    result = returns_apply(pharmacy_id=pharmacy_a.id)
+    result = night_returns(pharmacy_id=pharmacy_a.id)
 
     claim.refresh_from_db(); line.refresh_from_db()
     assert (claim.status, claim.amount_paid, claim.paid_date) == (
@@ -37,7 +37,7 @@ def test_a_partial_payment_leaves_the_remainder_open(pharmacy_a):
     claim = ClaimFactory(pharmacy=pharmacy_a, amount_claimed=Decimal("40.00"))
     _unlinked_return(claim, status=ReturnStatus.PARTIAL, amount_paid=Decimal("25.00"))
 
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PARTIAL
@@ -51,8 +51,8 @@ def test_the_match_needs_the_same_payer_kind_and_organism(pharmacy_a, pharmacy_b
     ReturnLineFactory(claim=None, pharmacy=pharmacy_b, invoice_number=claim.invoice_number,
                       payer_kind="AMO", organism=claim.organism, amount_paid=Decimal("32.50"))
 
-    returns_apply(pharmacy_id=pharmacy_a.id)
-    returns_apply(pharmacy_id=pharmacy_b.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_b.id)
 
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.TRANSMITTED
@@ -64,7 +64,7 @@ def test_a_rejection_opens_with_the_catalogue_reason(pharmacy_a):
     _unlinked_return(claim, status=ReturnStatus.REJECTED, amount_paid=None,
                      reject_code="0450 072", reject_label="DROITS FERMES")
 
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     claim.refresh_from_db()
     rejection = Rejection.objects.get(claim=claim)
@@ -79,7 +79,7 @@ def test_an_unknown_code_is_added_to_classify_never_dropped(pharmacy_a):
     _unlinked_return(claim, status=ReturnStatus.REJECTED, amount_paid=None,
                      reject_code="9999 999", reject_label="MOTIF NOUVEAU")
 
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     reason = RejectionReason.objects.get(code="9999 999", payer_kind="AMO")
     assert reason.to_classify and reason.category == "to_classify"
@@ -91,17 +91,17 @@ def test_a_recovery_reduces_then_reopens(pharmacy_a):
     claim = ClaimFactory(pharmacy=pharmacy_a, amount_claimed=Decimal("40.00"))
     _unlinked_return(claim, status=ReturnStatus.PAID, amount_paid=Decimal("40.00"),
                      return_date=dt.date(2026, 10, 9))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     _unlinked_return(claim, status=ReturnStatus.RECOVERY, amount_paid=Decimal("-10.00"),
                      return_date=dt.date(2026, 11, 2))
 
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     claim.refresh_from_db()
     assert (claim.status, claim.amount_paid) == (ClaimStatus.PARTIAL, Decimal("30.00"))
 
     _unlinked_return(claim, status=ReturnStatus.RECOVERY, amount_paid=Decimal("-30.00"),
                      return_date=dt.date(2026, 11, 9))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     claim.refresh_from_db()
     assert (claim.status, claim.amount_paid) == (ClaimStatus.UNPAID, Decimal("0.00"))
     assert claim.unpaid_since == dt.date(2026, 11, 9)
@@ -113,12 +113,12 @@ def test_a_return_before_its_claim_is_kept_and_matched_later(pharmacy_a):
     line = ReturnLineFactory(claim=None, pharmacy=pharmacy_a, invoice_number="123456789",
                              payer_kind="AMO", organism=claim.organism,
                              amount_paid=Decimal("32.50"))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     line.refresh_from_db()
     assert line.claim_id is None
 
     claim.save()
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
 
@@ -127,9 +127,9 @@ def test_replaying_changes_nothing(pharmacy_a):
     ReasonFactory(code="0450 072")
     claim = ClaimFactory(pharmacy=pharmacy_a)
     _unlinked_return(claim, status=ReturnStatus.REJECTED, amount_paid=None, reject_code="0450 072")
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
-    again = returns_apply(pharmacy_id=pharmacy_a.id)
+    again = night_returns(pharmacy_id=pharmacy_a.id)
 
     assert again.lines_applied == 0 and again.rejections_opened == 0
     assert Rejection.objects.count() == 1 and RejectionEvent.objects.count() == 1
@@ -141,7 +141,7 @@ def test_a_paid_reinvoice_closes_the_rejection_as_recovered(pharmacy_a):
                        amount_claimed=Decimal("50.00"))
     _unlinked_return(old, status=ReturnStatus.REJECTED, amount_paid=None, reject_code="0450 072",
                      return_date=dt.date(2026, 10, 12))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     new = ClaimFactory(pharmacy=pharmacy_a, invoice_number="100000777", organism=old.organism,
                        nir=old.nir, care_date=old.care_date, amount_claimed=Decimal("50.00"),
                        transmission_date=dt.date(2026, 10, 15))
@@ -149,14 +149,14 @@ def test_a_paid_reinvoice_closes_the_rejection_as_recovered(pharmacy_a):
     ClaimFactory(pharmacy=pharmacy_a, organism=old.organism, nir="1850769123456",
                  care_date=old.care_date, amount_claimed=Decimal("50.00"),
                  transmission_date=dt.date(2026, 10, 15))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     new.refresh_from_db(); old.refresh_from_db()
     assert new.reinvoice_of == old and old.status == ClaimStatus.REINVOICED
     assert Rejection.objects.get(claim=old).new_invoice_number == "100000777"
 
     _unlinked_return(new, status=ReturnStatus.PAID, amount_paid=Decimal("50.00"),
                      payment_date=dt.date(2026, 10, 20), return_date=dt.date(2026, 10, 20))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     rejection = Rejection.objects.get(claim=old)
     assert rejection.status == RejectionStatus.CLOSED
@@ -174,7 +174,7 @@ def test_two_lookalike_reinvoices_are_not_linked(pharmacy_a):
                      care_date=old.care_date, amount_claimed=Decimal("50.00"),
                      transmission_date=dt.date(2026, 10, 20))
 
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     old.refresh_from_db()
     assert old.status == ClaimStatus.REJECTED and not old.reinvoiced_as.exists()
@@ -193,7 +193,7 @@ def test_waiting_lines_are_applied_in_chunks_of_lines_not_of_ids(pharmacy_a, pha
     monkeypatch.setattr(returns_module, "_apply_chunk",
                         lambda **kwargs: chunks.append(kwargs["params"]) or apply_chunk(**kwargs))
 
-    result = returns_apply(pharmacy_id=pharmacy_a.id, batch_size=2)
+    result = night_returns(pharmacy_id=pharmacy_a.id, batch_size=2)
 
     assert len(chunks) == 3  # 2 + 2 + 1 lines, over ids spanning 17
     assert result.lines_applied == 5 and result.claims_updated == 5

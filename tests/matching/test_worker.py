@@ -96,7 +96,7 @@ def test_a_killed_worker_redelivers_and_finishes_like_a_clean_run(broker, worker
     night_scenario(clean, tag=2)
     first = workers("first", pause=3)
 
-    broker.send_task("payments.tasks.nightly_matching_pharmacy",
+    broker.send_task("tiers_payant.tasks.nightly_matching_pharmacy",
                      args=[killed.pk, DAY.isoformat()], queue="default")
     # Killed between two steps: returns applied and committed, matching not yet run.
     wait_until(lambda: ReturnLine.objects.filter(pharmacy=killed,
@@ -111,7 +111,7 @@ def test_a_killed_worker_redelivers_and_finishes_like_a_clean_run(broker, worker
 
     second = workers("second")
     wait_until(lambda: _done(killed), timeout=90, what="the redelivered run")
-    broker.send_task("payments.tasks.nightly_matching_pharmacy",
+    broker.send_task("tiers_payant.tasks.nightly_matching_pharmacy",
                      args=[clean.pk, DAY.isoformat()], queue="default")
     wait_until(lambda: _done(clean), what="the clean run")
 

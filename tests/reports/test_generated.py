@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.nightly import nightly_run
+from tiers_payant.night import nightly_run
 from pharmacies.models import StaffMember, User
 from reports.services import report_produce
 from reports.statistics import month_statistics

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from backoffice.nightly import nightly_steps
+from tiers_payant.night import nightly_steps
 from claims.imports.services import ImportRefused, import_file_run
 from claims.models import ImportBatch
 from pharmacies.row_security import database_scope, tenant_tables

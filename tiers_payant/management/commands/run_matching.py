@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import CommandError
-
-from pharmacies.row_security import OperatorCommand
 from django.utils import timezone
 
-from backoffice.nightly import nightly_run
 from pharmacies.models import Pharmacy
+from pharmacies.row_security import OperatorCommand
+from tiers_payant.night import nightly_run
 
 
 class Command(OperatorCommand):

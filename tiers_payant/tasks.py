@@ -1,4 +1,4 @@
-"""Nightly matching: the beat entry fans out one task per pharmacy (ids explicit)."""
+"""The night's Celery tasks: the beat entry fans out one task per pharmacy (ids explicit)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from backoffice.nightly import nightly_run
 from pharmacies.models import Pharmacy
 from pharmacies.row_security import pharmacy_task
+from tiers_payant.night import nightly_run
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

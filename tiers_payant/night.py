@@ -1,5 +1,17 @@
-"""The nightly job of one pharmacy: returns → claims (and who handles the new
-rejections), slips → bank lines, silent unpaid.
+"""The night of one pharmacy, in one place: each app's step, in order.
+
+1. claims applies the returns to the claims; in the same transactions rejections
+   adds the unknown codes to its catalogue, opens a rejection per rejecting line
+   with its handler (the Backoffice's delegation, passed as data) and numbers the
+   re-invoices; then closes the rejections whose money came back;
+2. backoffice re-applies its delegation to the rejections whose rule moved since
+   (a reason classified meanwhile: none on an ordinary night);
+3. payments matches the slips to the bank lines;
+4. claims flags the silent unpaid claims;
+5. reports counts the past months' claims.
+
+Each app writes only its own tables; this module, on top of them all
+(docs/architecture.md), is the only one that knows the order.
 
 Safe under `acks_late` redelivery and double scheduling:
 - the run row is unique per (pharmacy, "nightly", day) and claimed with a
@@ -17,6 +29,7 @@ import datetime as dt
 import time
 import zlib
 from dataclasses import asdict
+from functools import partial
 
 from django.conf import settings
 from django.db import connection
@@ -24,11 +37,20 @@ from django.utils import timezone
 
 from audit.context import audit_job
 from backoffice.models import JobRun
+from backoffice.selectors import delegation_handlers
 from backoffice.services import delegation_rules_apply
-from claims.returns import returns_apply
+from claims.returns import BATCH_LINES, ReturnsFollowers, ReturnsResult, returns_apply
 from claims.unpaid import unpaid_flag
 from payments.classification import bank_lines_classify
 from payments.matching import slips_match
+from rejections.services import (
+    REJECTED_CLAIMS_PARAMS,
+    REJECTED_CLAIMS_SQL,
+    reasons_add_from_returns,
+    rejections_close_recovered,
+    rejections_number_reinvoices,
+    rejections_open_from_returns,
+)
 from reports.statistics import monthly_counts_refresh
 
 
@@ -79,12 +101,28 @@ def nightly_run(*, pharmacy_id: int, day: dt.date, force: bool = False) -> str:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+def night_returns(*, pharmacy_id: int, batch_size: int = BATCH_LINES) -> ReturnsResult:
+    """Returns → claims, and the rejections they open or close (steps 1 of the night)."""
+    handlers = delegation_handlers(pharmacy_id=pharmacy_id)
+    followers = ReturnsFollowers(
+        reasons_add=reasons_add_from_returns,
+        rejections_open=partial(rejections_open_from_returns, handlers=handlers),
+        rejected_claims=REJECTED_CLAIMS_SQL,
+        rejected_claims_params=REJECTED_CLAIMS_PARAMS,
+        reinvoices_number=rejections_number_reinvoices,
+    )
+    result = returns_apply(pharmacy_id=pharmacy_id, followers=followers, batch_size=batch_size)
+    result.rejections_recovered = rejections_close_recovered(pharmacy_id=pharmacy_id)
+    return result
+
+
 def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
     """The steps, each committing its own short transactions."""
     with audit_job("nightly", pharmacy_id=pharmacy_id):
-        returns = returns_apply(pharmacy_id=pharmacy_id)
-        # New rejections go to the pharmacy or the Backoffice by the delegation rules.
-        delegation_rules_apply(pharmacy_ids=[pharmacy_id])
+        returns = night_returns(pharmacy_id=pharmacy_id)
+        # New rejections were opened with their handler; only a rule that moved
+        # since (a reason classified meanwhile) changes an older one.
+        delegation_rules_apply(pharmacy_ids=[pharmacy_id], only_changed=True)
         _pause()
         matching = slips_match(pharmacy_id=pharmacy_id)
         # After the matching: a credit it linked tonight is an insurer's transfer.
