@@ -6,7 +6,7 @@
    re-invoices; then closes the rejections whose money came back;
 2. backoffice re-applies its delegation to the rejections whose rule moved since
    (a reason classified meanwhile: none on an ordinary night);
-3. payments matches the slips to the bank lines;
+3. payments matches the slips to the bank lines, then sorts the bank lines (insurers' or not);
 4. claims flags the silent unpaid claims;
 5. reports counts the past months' claims.
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from audit.history import bank_line_history
 from audit.tracking import event_model_for
-from backoffice.nightly import nightly_run
+from tiers_payant.night import nightly_run
 from payments.classification import bank_lines_classify
 from payments.models import BankLine, BankRule, Reconciliation
 from payments.selectors import unmatched_insurer_transfers, unmatched_insurer_transfers_total

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.nightly import nightly_run
+from tiers_payant.night import nightly_run
 from backoffice.selectors import annotate_figures
 from payments.models import BankLine
 from payments.selectors import unmatched_insurer_transfers, unmatched_insurer_transfers_total
