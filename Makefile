@@ -14,7 +14,7 @@ DEMO_MONTHS ?= 12
 # The demo's year ends last month, so "this month" on the dashboards has data.
 DEMO_START ?= $(shell date -d "$$(date +%Y-%m-01) -$(DEMO_MONTHS) months" +%Y-%m)
 
-.PHONY: demo setup test test-fast lint migrate serve worker clean-demo
+.PHONY: demo setup test test-fast lint migrate serve worker clean-demo backup restore
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ introuvable (python3.13 recommandé)"; exit 1; }
@@ -57,3 +57,11 @@ worker: setup
 
 clean-demo:
 	rm -rf $(DEMO_DATA) .data/demo-logins.txt
+
+## Backup (docs/operations.md): the database (pg_dump custom format) and the uploaded files.
+backup: setup
+	$(PY) manage.py backup --dir $(or $(DIR),.data/backups)
+
+## Restore into a NEW database: make restore DUMP=.data/backups/x.dump MEDIA=…-media.tar.gz INTO=name
+restore: setup
+	$(PY) manage.py restore --dump $(DUMP) $(if $(MEDIA),--media $(MEDIA)) --into $(INTO)

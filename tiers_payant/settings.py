@@ -62,7 +62,8 @@ INSTALLED_APPS = [
     "payments",
     "reports",
     "backoffice",
-    # The project package: the night's orchestration, its Celery tasks and `run_matching`.
+    # The project package: the night's orchestration, its Celery tasks, `run_matching`,
+    # and the backup and restore commands (tiers_payant/backup.py).
     "tiers_payant",
 ]
 

@@ -1,0 +1,20 @@
+"""`manage.py backup --dir DIR`: the database (pg_dump custom format) and the uploaded files."""
+
+from pathlib import Path
+
+from pharmacies.row_security import OperatorCommand
+from tiers_payant.backup import backup_create
+
+
+class Command(OperatorCommand):
+    help = "Sauvegarde la base (pg_dump, format custom) et les fichiers déposés."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dir", type=Path, default=Path(".data/backups"),
+                            help="dossier des sauvegardes (défaut : .data/backups)")
+
+    def handle(self, *args, dir: Path, **options):
+        backup = backup_create(directory=dir)
+        self.stdout.write(self.style.SUCCESS("Sauvegarde écrite :"))
+        for path in (backup.database, backup.media, backup.fingerprint):
+            self.stdout.write(f"  {path} ({path.stat().st_size:,} octets)".replace(",", " "))
