@@ -188,7 +188,7 @@ def build(sizes: list[int]) -> list[int]:
         -- one credit per slip, a day later half the time; 1 payer in 5 gives no name
         INSERT INTO payments_bankline
             (pharmacy_id, account_id, natural_key, booking_date, amount, label, bank_reference,
-             details, matched_amount, status, created_at)
+             details, matched_amount, status, created_at, kind, kind_source)
         SELECT s.pharmacy_id, a.id, 'S' || s.id, s.payment_date + (s.id % 2)::int, s.total,
                CASE WHEN o.k % 5 = 4
                     THEN 'VIR ' || right(regexp_replace(o.code, '[^0-9]', '', 'g'), 9) || s.id
@@ -196,7 +196,7 @@ def build(sizes: list[int]) -> list[int]:
                'S' || s.id,
                CASE WHEN o.k % 5 = 4 THEN '{}'::jsonb
                     ELSE jsonb_build_object('NPY', upper(o.name)) END,
-               0, 'unmatched', now()
+               0, 'unmatched', now(), '', ''
         FROM payments_paymentslip s
         JOIN bench_org o ON o.id = s.organism_id
         JOIN payments_bankaccount a ON a.pharmacy_id = s.pharmacy_id;
@@ -204,10 +204,10 @@ def build(sizes: list[int]) -> list[int]:
         -- card settlements: credits that pay no slip
         INSERT INTO payments_bankline
             (pharmacy_id, account_id, natural_key, booking_date, amount, label, bank_reference,
-             details, matched_amount, status, created_at)
+             details, matched_amount, status, created_at, kind, kind_source)
         SELECT a.pharmacy_id, a.id, 'CB' || a.pharmacy_id || '-' || d, date '2025-01-02' + d,
                100 + (d * 7919 % 300000) / 100.0, 'REMISE CB ' || d, '', '{}'::jsonb, 0,
-               'unmatched', now()
+               'unmatched', now(), '', ''
         FROM payments_bankaccount a, generate_series(0, 330) d;
         """
     )
