@@ -118,7 +118,7 @@ def demo_people_create(*, pharmacies_file: Path) -> list[DemoLogin]:
         )
         logins.append(DemoLogin(manager.username, "Gestionnaire Backoffice", names or "—"))
     supervisor = _user("superviseur", kind=User.Kind.SUPERVISOR, first_name="Claire", last_name="Rousseau",
-                       email="superviseur@backoffice.example", is_staff=True, is_superuser=True)
+                       email="superviseur@backoffice.example", is_staff=True)
     _demo_second_factor(supervisor)
     logins.append(DemoLogin("superviseur", "Superviseur Backoffice", "toutes les pharmacies déléguées, administration"))
     return logins

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from pharmacies.admin import AccessRuleAdmin
+
 from claims.models import ImportBatch, Organism, PatientDataAccess
 
 
@@ -11,14 +13,14 @@ class OrganismAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(AccessRuleAdmin):
     list_display = ["file_name", "pharmacy", "kind", "status", "created_at"]
     list_filter = ["kind", "status"]
     raw_id_fields = ["pharmacy", "created_by"]
 
 
 @admin.register(PatientDataAccess)
-class PatientDataAccessAdmin(admin.ModelAdmin):
+class PatientDataAccessAdmin(AccessRuleAdmin):
     """Read-only: the log is evidence, nobody edits it."""
 
     list_display = ["accessed_at", "user", "pharmacy", "claim", "page"]

@@ -91,6 +91,31 @@ class User(AbstractUser):
     def is_backoffice(self) -> bool:
         return self.kind in {self.Kind.MANAGER, self.Kind.SUPERVISOR}
 
+    # The supervisor is not a superuser: in the admin they keep the reference data
+    # (payers, rejection reasons), read the logs and unlock logins, and nothing else —
+    # no user's password or kind, no second-factor secret (issue 18, item 4).
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if self.is_active and self.kind == self.Kind.SUPERVISOR and perm in SUPERVISOR_ADMIN_PERMISSIONS:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.kind == self.Kind.SUPERVISOR and any(
+            perm.startswith(f"{app_label}.") for perm in SUPERVISOR_ADMIN_PERMISSIONS
+        ):
+            return True
+        return super().has_module_perms(app_label)
+
+
+SUPERVISOR_ADMIN_PERMISSIONS = frozenset({
+    "claims.view_organism", "claims.add_organism", "claims.change_organism",
+    "rejections.view_rejectionreason", "rejections.change_rejectionreason",
+    "claims.view_importbatch", "claims.view_patientdataaccess",
+    "backoffice.view_jobrun", "backoffice.view_managerassignment",
+    "pharmacies.view_pharmacy", "pharmacies.view_user",
+    "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
+})
+
 
 class StaffRole(models.TextChoices):
     TITULAIRE = "titulaire", "Titulaire"

@@ -115,7 +115,7 @@ def manager_c(pharmacy_c):
 @pytest.fixture
 def supervisor(db):
     return UserFactory(
-        username="superviseur", kind=User.Kind.SUPERVISOR, is_staff=True, is_superuser=True
+        username="superviseur", kind=User.Kind.SUPERVISOR, is_staff=True
     )
 
 

@@ -25,9 +25,8 @@ def test_the_admin_speaks_french(login, supervisor):
     assert page.status_code == 200
     for english in ("Otp_Static", "Otp_Totp", "Static devices", "TOTP devices", ">Axes<", "Django administration"):
         assert english not in page.text, english
-    for french in ("Double authentification : codes de secours", "Jeux de codes de secours",
-                   "Applications d’authentification", "Verrouillage des connexions",
-                   "Administration du tiers-payant"):
+    # The second-factor devices are not in the admin at all (their secrets are never shown).
+    for french in ("Verrouillage des connexions", "Administration du tiers-payant"):
         assert french.replace("’", "'") in page.text.replace("&#x27;", "'").replace("’", "'"), french
 
 
