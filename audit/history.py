@@ -7,8 +7,12 @@ through the access rule (`pharmacies.access`); every event, current row and
 related object read here is restricted to that pharmacy, so a wrong lookup can
 never show another pharmacy's history.
 
-The page compositions (`rejection_file_history`, `bank_line_history`,
-`delegation_history`) are here too, so the history of a page is one call.
+This module is the mechanism only and knows no app's models: which events make a
+page's history is said by the app showing it (`rejections.selectors.
+rejection_file_history`, `payments.selectors.bank_line_history`,
+`backoffice.selectors.delegation_history`), each a list of `Subject`s; a model names
+its objects by `audit_tracked(identity=...)` and, as a related object, by its
+`history_label()` method.
 """
 
 from __future__ import annotations
@@ -19,27 +23,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
 from audit.context import JOB_LABELS
-from audit.tracking import event_model_for
-from backoffice.models import DelegationRule, ManagerAssignment
+from audit.tracking import event_model_for, identity_field
 from core.money import format_decimal, format_euros
-from claims.models import Claim
-from payments.models import BankLine, ManualDecision, PaymentSlip, Reconciliation
-from pharmacies.models import Pharmacy, User
-from rejections.models import Rejection
 
 ACTIONS = {"insert": "Création", "update": "Modification", "delete": "Suppression"}
 NO_CONTEXT = "Hors application"  # a change made outside the app and its jobs (SQL by hand)
 # Never shown as a change: they say whose row it is, not what it holds.
 HIDDEN_FIELDS = {"id", "pharmacy"}
-# What names one object among others of its kind on a page (e.g. which slip a link pays).
-IDENTITY_FIELDS = {
-    Claim: "invoice_number", PaymentSlip: "reference", Reconciliation: "slip",
-    ManualDecision: "slip", DelegationRule: "category", ManagerAssignment: "manager",
-}
 
 
 @dataclass(frozen=True)
@@ -68,8 +63,8 @@ class Subject:
     lookup: dict[str, Any]
 
 
-def _owned_by(queryset: models.QuerySet, pharmacy: Pharmacy) -> models.QuerySet:
-    if queryset.model is Pharmacy:
+def _owned_by(queryset: models.QuerySet, pharmacy: models.Model) -> models.QuerySet:
+    if queryset.model is type(pharmacy):
         return queryset.filter(pk=pharmacy.pk)
     if any(f.name == "pharmacy" for f in queryset.model._meta.fields):
         return queryset.filter(pharmacy=pharmacy)
@@ -82,23 +77,18 @@ def _tracked_fields(model: type[models.Model], event_model: type[models.Model]) 
 
 
 def _related_label(obj: models.Model) -> str:
-    if isinstance(obj, User):
-        return obj.get_full_name() or obj.username
-    if isinstance(obj, PaymentSlip):
-        return f"{obj.reference} du {obj.payment_date:%d/%m/%Y}"
-    if isinstance(obj, BankLine):
-        return f"virement du {obj.booking_date:%d/%m/%Y} ({format_euros(obj.amount)})"
-    if isinstance(obj, Claim):
-        return f"facture {obj.invoice_number}"
-    if hasattr(obj, "file_name"):  # an ImportBatch
-        return f"« {obj.file_name} »"
+    label = getattr(obj, "history_label", None)
+    if callable(label):
+        return label()
+    if hasattr(obj, "get_full_name"):  # a user
+        return obj.get_full_name() or obj.get_username()
     return str(obj)
 
 
 class _Formatter:
     """Values as the pages show them: French dates, `1 234,56 €`, labels of choices and FKs."""
 
-    def __init__(self, pharmacy: Pharmacy, fields: list[models.Field], rows: list[dict]):
+    def __init__(self, pharmacy: models.Model, fields: list[models.Field], rows: list[dict]):
         wanted: dict[type[models.Model], set] = defaultdict(set)
         for f in fields:
             if f.is_relation:
@@ -148,7 +138,7 @@ def _who(context: dict | None, users: dict[int, str]) -> str:
     return " · ".join(parts) or NO_CONTEXT
 
 
-def _entries(pharmacy: Pharmacy, subject: Subject, limit: int) -> tuple[list[HistoryEntry], set]:
+def _entries(pharmacy: models.Model, subject: Subject, limit: int) -> tuple[list[HistoryEntry], set]:
     model, event_model = subject.model, event_model_for(subject.model)
     events = list(
         event_model.objects.filter(pharmacy_id=pharmacy.pk, **subject.lookup).order_by("-pgh_id")[:limit]
@@ -163,7 +153,7 @@ def _entries(pharmacy: Pharmacy, subject: Subject, limit: int) -> tuple[list[His
         .values("pk", *(f.attname for f in fields))
     }
     show = _Formatter(pharmacy, fields, snapshots + list(current.values()))
-    identity = IDENTITY_FIELDS.get(model)
+    identity = identity_field(model)
     verbose = str(model._meta.verbose_name)
     entries = []
     # Newest first: the state after an update is the (newer) event met just before, else the row.
@@ -196,43 +186,14 @@ def _entries(pharmacy: Pharmacy, subject: Subject, limit: int) -> tuple[list[His
     return entries, {e.context.get("user") for e in entries if e.context and e.context.get("user")}
 
 
-def object_history(*, pharmacy: Pharmacy, subjects: Sequence[Subject], limit: int = 200) -> list[HistoryEntry]:
+def object_history(*, pharmacy: models.Model, subjects: Sequence[Subject], limit: int = 200) -> list[HistoryEntry]:
     """The events of `subjects`, newest first, at most `limit` per subject."""
     entries, user_ids = [], set()
     for subject in subjects:
         found, users = _entries(pharmacy, subject, limit)
         entries += found
         user_ids |= users
-    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=user_ids)}
+    names = {u.pk: _related_label(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
     for entry in entries:
         entry.who = _who(entry.context, names)
     return sorted(entries, key=lambda e: e.order, reverse=True)
-
-
-def rejection_file_history(*, pharmacy: Pharmacy, rejection: Rejection) -> list[HistoryEntry]:
-    """The rejection and its claim."""
-    return object_history(pharmacy=pharmacy, subjects=[
-        Subject(Rejection, {"pgh_obj_id": rejection.pk}),
-        Subject(Claim, {"pgh_obj_id": rejection.claim_id}),
-    ])
-
-
-def bank_line_history(*, pharmacy: Pharmacy, bank_line: BankLine) -> list[HistoryEntry]:
-    """The line's kind, its links (unlinked ones too), the person's decisions, and the slips concerned."""
-    slip_ids = set(
-        event_model_for(Reconciliation).objects.filter(pharmacy_id=pharmacy.pk, bank_line_id=bank_line.pk)
-        .values_list("slip_id", flat=True)
-    )
-    return object_history(pharmacy=pharmacy, subjects=[
-        Subject(BankLine, {"pgh_obj_id": bank_line.pk}),  # its kind: who moved it, and when
-        Subject(Reconciliation, {"bank_line_id": bank_line.pk}),
-        Subject(ManualDecision, {"bank_line_id": bank_line.pk}),
-        Subject(PaymentSlip, {"pgh_obj_id__in": slip_ids}),
-    ])
-
-
-def delegation_history(*, pharmacy: Pharmacy) -> list[HistoryEntry]:
-    """The pharmacy's delegation, its managers and its split of rejections."""
-    return object_history(pharmacy=pharmacy, subjects=[
-        Subject(Pharmacy, {}), Subject(ManagerAssignment, {}), Subject(DelegationRule, {}),
-    ])

@@ -83,8 +83,18 @@ def _is_auto_timestamp(field: models.Field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
+# The field that names one object among others of its kind on a history page (which slip a
+# link pays), declared by each tracked model's app: `audit_tracked(identity=...)`.
+_IDENTITIES: dict[type[models.Model], str] = {}
+
+
+def identity_field(model: type[models.Model]) -> str | None:
+    return _IDENTITIES.get(model)
+
+
 def audit_tracked(*, inserts: bool = True, exclude: Sequence[str] = (),
-                  fields: Sequence[str] | None = None, looked_up_by: Sequence[str] = ()):
+                  fields: Sequence[str] | None = None, looked_up_by: Sequence[str] = (),
+                  identity: str | None = None):
     """Class decorator: record inserts (optional), real updates and deletes of the model.
 
     `exclude`: columns never copied into events (e.g. patient identity, which the
@@ -92,9 +102,12 @@ def audit_tracked(*, inserts: bool = True, exclude: Sequence[str] = (),
     A model without a `pharmacy` FK is the pharmacy itself: its event table gets
     `pharmacy_id` as a column generated from the copied `id`. `looked_up_by`: columns
     a page finds events by (a bank line's links), each indexed after `pharmacy_id`.
+    `identity`: the field a history page names an object by (e.g. a claim's number).
     """
 
     def decorate(model: type[models.Model]) -> type[models.Model]:
+        if identity:
+            _IDENTITIES[model] = identity
         local = model._meta.local_fields
         skipped = {f.name for f in local if _is_auto_timestamp(f)} | set(exclude)
         copied = [f.name for f in local if f.name not in skipped and (fields is None or f.name in fields)]

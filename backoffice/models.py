@@ -11,7 +11,7 @@ from pharmacies.models import Pharmacy
 from rejections.models import HandledBy, ReasonCategory
 
 
-@audit_tracked()
+@audit_tracked(identity="manager")
 class ManagerAssignment(models.Model):
     """A Backoffice manager handles this (delegated) pharmacy."""
 
@@ -84,7 +84,7 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["pharmacy", "job", "-finished_at"])]
 
 
-@audit_tracked()
+@audit_tracked(identity="category")
 class DelegationRule(models.Model):
     """Partial delegation: who works the rejections of one reason category by default.
 

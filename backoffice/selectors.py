@@ -32,7 +32,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
-from backoffice.models import ContactLog, ManagerAssignment, Reminder, ReminderClaim, TimeEntry
+from audit.history import HistoryEntry, Subject, object_history
+from backoffice.models import (
+    ContactLog, DelegationRule, ManagerAssignment, Reminder, ReminderClaim, TimeEntry,
+)
 from claims.models import MONEY_FIELD, Claim, ClaimStatus, ImportBatch, Organism
 from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
@@ -495,3 +498,10 @@ def delegation_handlers(*, pharmacy_id: int) -> Handlers:
             category: handled_by for _, category, handled_by in mode_and_rules if category
         })
     return Handlers(default=HandledBy.PHARMACY)
+
+
+def delegation_history(*, pharmacy: Pharmacy) -> list[HistoryEntry]:
+    """The pharmacy's delegation, its managers and its split of rejections."""
+    return object_history(pharmacy=pharmacy, subjects=[
+        Subject(Pharmacy, {}), Subject(ManagerAssignment, {}), Subject(DelegationRule, {}),
+    ])

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from audit.history import delegation_history
 from backoffice import services
 from backoffice.diagnostic import diagnostic_compute
 from backoffice.forms import (
@@ -33,6 +32,7 @@ from backoffice.reminders import reminder_create
 from backoffice.selectors import (
     contact_logs_for,
     delegable_pharmacies,
+    delegation_history,
     managers,
     REMINDER_CLAIMS_PER_PAYER,
     organisms_with_candidates,

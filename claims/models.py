@@ -90,6 +90,10 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
+    def history_label(self) -> str:
+        """How a history page names this import (`audit.history`)."""
+        return f"« {self.file_name} »"
+
 
 class ClaimStatus(models.TextChoices):
     """Values from core.statuses (the one vocabulary), French labels here."""
@@ -109,7 +113,8 @@ OPEN_CLAIM_STATUSES = statuses.OPEN_CLAIM_STATUSES
 # Claims come by the million: their creation is recorded by their ImportBatch (who, when,
 # which file), so only changes and deletions are events. Patient identity is never copied
 # into the history: the retention purge must erase it for good (docs/decisions.md).
-@audit_tracked(inserts=False, exclude=["patient_name", "nir", "nir_key", "birth_rank"])
+@audit_tracked(inserts=False, exclude=["patient_name", "nir", "nir_key", "birth_rank"],
+               identity="invoice_number")
 class Claim(models.Model):
     """One invoice addressed to one payer: the receivable the pharmacy chases.
 
@@ -209,6 +214,10 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"Facture {self.invoice_number} ({self.payer_kind})"
+
+    def history_label(self) -> str:
+        """How a history page names this claim (`audit.history`)."""
+        return f"facture {self.invoice_number}"
 
     @property
     def amount_outstanding(self):

@@ -8,10 +8,11 @@ from django.db import models
 
 from audit.tracking import audit_tracked
 from claims.models import MONEY, ImportBatch, Organism
+from core.money import format_euros
 from pharmacies.models import Pharmacy
 
 
-@audit_tracked()
+@audit_tracked(identity="reference")
 class PaymentSlip(models.Model):
     """A bordereau: one payment of one payer, made of return lines, settled by a transfer."""
 
@@ -62,6 +63,10 @@ class PaymentSlip(models.Model):
 
     def __str__(self) -> str:
         return f"Bordereau {self.reference}"
+
+    def history_label(self) -> str:
+        """How a history page names this slip (`audit.history`)."""
+        return f"{self.reference} du {self.payment_date:%d/%m/%Y}"
 
 
 class BankAccount(models.Model):
@@ -207,6 +212,10 @@ class BankLine(models.Model):
     def __str__(self) -> str:
         return f"{self.booking_date} {self.label} {self.amount}"
 
+    def history_label(self) -> str:
+        """How a history page names this bank line (`audit.history`)."""
+        return f"virement du {self.booking_date:%d/%m/%Y} ({format_euros(self.amount)})"
+
 
 @audit_tracked()
 class BankRule(models.Model):
@@ -239,7 +248,7 @@ class BankRule(models.Model):
         return f"« {self.pattern} » → {self.get_kind_display()}"
 
 
-@audit_tracked(looked_up_by=["bank_line"])
+@audit_tracked(looked_up_by=["bank_line"], identity="slip")
 class Reconciliation(models.Model):
     """A link: part (or all) of a bank line pays part (or all) of a slip. Many-to-many."""
 
@@ -313,7 +322,7 @@ class MatchProposal(models.Model):
         indexes = [models.Index(fields=["pharmacy", "status", "bank_line"])]
 
 
-@audit_tracked(looked_up_by=["bank_line"])
+@audit_tracked(looked_up_by=["bank_line"], identity="slip")
 class ManualDecision(models.Model):
     """A person unlinked (or refused) this slip and bank line: the nightly run never links them again."""
 

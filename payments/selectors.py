@@ -7,8 +7,12 @@ from decimal import Decimal
 from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from audit.history import HistoryEntry, Subject, object_history
+from audit.tracking import event_model_for
 from claims.models import MONEY_FIELD
-from payments.models import BankLine, BankRule, MatchProposal, PaymentSlip, Reconciliation
+from payments.models import (
+    BankLine, BankRule, ManualDecision, MatchProposal, PaymentSlip, Reconciliation,
+)
 from pharmacies.models import Pharmacy
 
 
@@ -97,3 +101,17 @@ def unmatched_totals(*, pharmacy: Pharmacy) -> dict:
 def reconciliations_of(*, pharmacy: Pharmacy, bank_line: BankLine) -> QuerySet[Reconciliation]:
     return (Reconciliation.objects.filter(pharmacy=pharmacy, bank_line=bank_line)
             .select_related("slip", "slip__organism").order_by("id"))
+
+
+def bank_line_history(*, pharmacy: Pharmacy, bank_line: BankLine) -> list[HistoryEntry]:
+    """The line's kind, its links (unlinked ones too), the person's decisions, and the slips concerned."""
+    slip_ids = set(
+        event_model_for(Reconciliation).objects.filter(pharmacy_id=pharmacy.pk, bank_line_id=bank_line.pk)
+        .values_list("slip_id", flat=True)
+    )
+    return object_history(pharmacy=pharmacy, subjects=[
+        Subject(BankLine, {"pgh_obj_id": bank_line.pk}),  # its kind: who moved it, and when
+        Subject(Reconciliation, {"bank_line_id": bank_line.pk}),
+        Subject(ManualDecision, {"bank_line_id": bank_line.pk}),
+        Subject(PaymentSlip, {"pgh_obj_id__in": slip_ids}),
+    ])

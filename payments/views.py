@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.history import bank_line_history
 from payments import selectors, services
 from payments.forms import BankRuleForm, allocations_from
 from payments.models import BankLine, BankRule, MatchProposal, PaymentSlip, Reconciliation
@@ -63,7 +62,7 @@ def _bank_line_context(pharmacy: Pharmacy, line: BankLine, allocations=(), error
         "chosen": chosen, "allocated": allocated, "errors": errors,
         "remainder": line.amount - line.matched_amount - allocated,
         # A callable: only the full page reads it, not the remainder fragment.
-        "audit_history": partial(bank_line_history, pharmacy=pharmacy, bank_line=line),
+        "audit_history": partial(selectors.bank_line_history, pharmacy=pharmacy, bank_line=line),
     }
 
 

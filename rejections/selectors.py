@@ -28,10 +28,11 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from audit.history import HistoryEntry, Subject, object_history
 from claims.ageing import age_bucket_expression, age_filter
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, Organism
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
-from pharmacies.models import Pharmacy, User
+from pharmacies.models import Pharmacy, StaffMember, User
 from rejections.models import (
     OPEN_REJECTION_STATUSES,
     Attachment,
@@ -245,8 +246,6 @@ def rejection_counts_by_status(*, pharmacies: QuerySet[Pharmacy]) -> dict:
 def staff_error_statistics(*, pharmacy: Pharmacy, since: dt.date) -> QuerySet:
     """Per operator code: claims transmitted since `since`, their rejections, and the
     rejections avoidable at the counter; the rate is computed in SQL."""
-    from pharmacies.models import StaffMember
-
     staff_name = StaffMember.objects.filter(
         pharmacy=pharmacy, operator_code=OuterRef("operator_code")
     )
@@ -270,3 +269,10 @@ def staff_error_statistics(*, pharmacy: Pharmacy, since: dt.date) -> QuerySet:
         .order_by("-rejection_count", "operator_code")
     )
 
+
+def rejection_file_history(*, pharmacy: Pharmacy, rejection: Rejection) -> list[HistoryEntry]:
+    """The rejection file's history: the rejection and its claim."""
+    return object_history(pharmacy=pharmacy, subjects=[
+        Subject(Rejection, {"pgh_obj_id": rejection.pk}),
+        Subject(Claim, {"pgh_obj_id": rejection.claim_id}),
+    ])

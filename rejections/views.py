@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.history import rejection_file_history
 from claims.models import Claim
 from pharmacies.access import pharmacy_view
 from pharmacies.models import DelegationMode, Pharmacy
@@ -321,7 +320,7 @@ def _panel_context(request: HttpRequest, rejection: Rejection, **extra) -> dict:
         "comment_form": CommentForm(),
         "attachment_form": AttachmentForm(),
         "history": selectors.rejection_history(rejection=rejection),
-        "audit_history": rejection_file_history(pharmacy=pharmacy, rejection=rejection),
+        "audit_history": selectors.rejection_file_history(pharmacy=pharmacy, rejection=rejection),
         "attachments": selectors.rejection_attachments(rejection=rejection),
         "retour": _return_path(request),
         "resolvable": can_work and rejection.status in services.RESOLVABLE_STATUSES,

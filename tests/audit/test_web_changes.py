@@ -6,10 +6,12 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from audit.history import bank_line_history, delegation_history, rejection_file_history
 from audit.tracking import event_model_for
+from backoffice.selectors import delegation_history
 from payments.models import ManualDecision, Reconciliation
+from payments.selectors import bank_line_history
 from rejections.models import ReasonCategory, Rejection, RejectionStatus
+from rejections.selectors import rejection_file_history
 from tests.factories import BankAccountFactory, BankLineFactory, PaymentSlipFactory
 
 RejectionHistory = event_model_for(Rejection)

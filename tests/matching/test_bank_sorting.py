@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from audit.history import bank_line_history
 from audit.tracking import event_model_for
 from tiers_payant.night import nightly_run
 from payments.classification import bank_lines_classify
 from payments.models import BankLine, BankRule, Reconciliation
-from payments.selectors import unmatched_insurer_transfers, unmatched_insurer_transfers_total
+from payments.selectors import (
+    bank_line_history, unmatched_insurer_transfers, unmatched_insurer_transfers_total,
+)
 from tests.factories import BankAccountFactory, BankLineFactory, OrganismFactory, PaymentSlipFactory
 
 
