@@ -127,6 +127,17 @@ WITH payer AS MATERIALIZED (  -- every known payer's words, normalised once
         ORDER BY word.n LIMIT 1
     ) w ON true
     WHERE b.pharmacy_id = %(p)s AND b.kind_source <> 'manual'
+      AND (%(everything)s
+           -- A rule added or removed: the lines with its words, and those a rule sorted.
+           OR b.kind_source = 'rule' AND %(touching)s::text IS NOT NULL
+           OR position(' ' || match_normalize(%(touching)s::text) || ' ' IN b.match_text) > 0
+           -- The night's and the import's share: what may have changed since the last
+           -- sort (new lines, credits linked since, credits no rule recognised, which
+           -- a payer seen since may name).
+           OR b.kind = ''
+           OR (b.amount > 0 AND (b.kind_source = 'sign'
+                                 OR (b.matched_amount <> 0
+                                     AND b.kind_source NOT IN ('match', 'rule')))))
 )
 UPDATE payments_bankline b
 SET kind = split_part(s.decided, ' ', 1), kind_source = split_part(s.decided, ' ', 2)
@@ -137,9 +148,12 @@ WHERE b.id = s.id AND b.pharmacy_id = %(p)s
 """
 
 
-def classify_parameters(pharmacy_id: int) -> dict:
+def classify_parameters(pharmacy_id: int, *, everything: bool = True,
+                        touching: str | None = None) -> dict:
     return {
         "p": pharmacy_id,
+        "everything": everything,
+        "touching": touching,
         "credit_kinds": [str(k) for k in CREDIT_KINDS],
         "payer_words": list(PAYER_WORDS),
         "code_scheme": [c[0] for c in BANK_CODES],
@@ -152,8 +166,16 @@ def classify_parameters(pharmacy_id: int) -> dict:
     }
 
 
-def bank_lines_classify(*, pharmacy_id: int) -> int:
-    """Sort every bank line of one pharmacy (but those a person sorted); returns the lines changed."""
+def bank_lines_classify(*, pharmacy_id: int, everything: bool = True,
+                        touching: str | None = None) -> int:
+    """Sort the bank lines of one pharmacy (but those a person sorted); returns the lines changed.
+
+    `everything=False` (the import, the night) sorts only what may have changed since
+    the last sort, plus, with `touching` (a rule's pattern, added or removed), the
+    lines holding its words and those a rule sorted: the same result as sorting
+    every line, at the cost of the few that can change (docs/benchmarks.md).
+    """
+    parameters = classify_parameters(pharmacy_id, everything=everything, touching=touching)
     with audit_job("bank_lines_classify", pharmacy_id=pharmacy_id), connection.cursor() as cursor:
-        cursor.execute(CLASSIFY_SQL, classify_parameters(pharmacy_id))
+        cursor.execute(CLASSIFY_SQL, parameters)
         return cursor.rowcount

@@ -138,7 +138,7 @@ def bank_rule_create(*, pharmacy: Pharmacy, pattern: str, kind: str, user: User 
     if BankRule.objects.filter(pharmacy=pharmacy, pattern__iexact=pattern).exists():
         raise ValidationError("Une règle existe déjà pour ce libellé.")
     rule = BankRule.objects.create(pharmacy=pharmacy, pattern=pattern, kind=kind, created_by=user)
-    bank_lines_classify(pharmacy_id=pharmacy.pk)
+    bank_lines_classify(pharmacy_id=pharmacy.pk, everything=False, touching=pattern)
     return rule
 
 
@@ -146,7 +146,7 @@ def bank_rule_create(*, pharmacy: Pharmacy, pattern: str, kind: str, user: User 
 def bank_rule_delete(*, pharmacy: Pharmacy, rule: BankRule) -> None:
     """Remove a pharmacy's rule: its lines go back to the automatic sort."""
     BankRule.objects.filter(pharmacy=pharmacy, pk=rule.pk).delete()
-    bank_lines_classify(pharmacy_id=pharmacy.pk)
+    bank_lines_classify(pharmacy_id=pharmacy.pk, everything=False, touching=rule.pattern)
 
 
 # The slips of a returns file, asked by the returns import (claims.imports.returns_sql)

@@ -148,7 +148,7 @@ def statement_import(*, pharmacy: Pharmacy, batch_id: int, source: BinaryIO, **_
 
     # Sorted in the import's transaction: no page ever counts an unsorted line.
     if created:
-        bank_lines_classify(pharmacy_id=pharmacy.pk)
+        bank_lines_classify(pharmacy_id=pharmacy.pk, everything=False)
     result.counts.update(
         created=created,
         updated=0,

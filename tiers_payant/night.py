@@ -126,7 +126,7 @@ def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
         _pause()
         matching = slips_match(pharmacy_id=pharmacy_id)
         # After the matching: a credit it linked tonight is an insurer's transfer.
-        sorted_lines = bank_lines_classify(pharmacy_id=pharmacy_id)
+        sorted_lines = bank_lines_classify(pharmacy_id=pharmacy_id, everything=False)
         _pause()
         unpaid = unpaid_flag(pharmacy_id=pharmacy_id, today=day)
         # Last: the past months' claim counts the portfolio reads, with tonight's rejections.
