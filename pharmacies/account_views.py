@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from pharmacies.accounts import user_other_sessions_end
+from pharmacies.accounts import EmailChangeRefused, user_email_change_confirm, user_other_sessions_end
 from pharmacies.two_factor import user_has_two_factor
 
 
@@ -26,3 +26,17 @@ def end_other_sessions(request: HttpRequest) -> HttpResponse:
     user_other_sessions_end(request=request, user=request.user)
     messages.success(request, "Vos autres sessions sont fermées.")
     return redirect("account_security")
+
+
+@login_required
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The person confirms, signed in as themself, the new address asked for their login."""
+    if request.method == "POST":
+        try:
+            email = user_email_change_confirm(user=request.user, token=token)
+        except EmailChangeRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, f"Votre adresse est maintenant {email}.")
+        return redirect("account_security")
+    return TemplateResponse(request, "pharmacies/email_confirm.html", {"token": token})

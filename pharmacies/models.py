@@ -123,6 +123,8 @@ class StaffRole(models.TextChoices):
     PREPARATEUR = "preparateur", "Préparateur"
 
 
+# Who may sign in for the pharmacy, with which role: its changes are audited.
+@audit_tracked(fields=["pharmacy", "user", "first_name", "last_name", "role", "operator_code", "active"])
 class StaffMember(models.Model):
     """Someone who works at the counter; `operator_code` is what the LGO writes on claims.
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpRequest
+
+from pharmacies.accounts import user_email_change_request, user_invitation_send
 
 from pharmacies.models import Pharmacy, StaffMember, User
 
 
 def _new_login(*, username: str, email: str, first_name: str, last_name: str, active: bool) -> User:
-    # No password: the person sets one through "mot de passe oublié" with their e-mail,
+    # No password: the person chooses one from the invitation sent to their e-mail,
     # so nobody else ever knows it.
     user = User(
         username=username, email=email, first_name=first_name, last_name=last_name,
@@ -22,6 +25,7 @@ def _new_login(*, username: str, email: str, first_name: str, last_name: str, ac
 @transaction.atomic
 def staff_member_create(
     *,
+    request: HttpRequest,
     pharmacy: Pharmacy,
     first_name: str,
     last_name: str,
@@ -31,13 +35,14 @@ def staff_member_create(
     username: str = "",
     email: str = "",
 ) -> StaffMember:
-    """A staff member, with a login when a username is given."""
+    """A staff member, with a login (and its invitation) when a username is given."""
     user = None
     if username:
         user = _new_login(
             username=username, email=email, first_name=first_name, last_name=last_name,
             active=active,
         )
+        user_invitation_send(request=request, user=user, pharmacy_name=pharmacy.name)
     return StaffMember.objects.create(
         pharmacy=pharmacy, user=user, first_name=first_name, last_name=last_name, role=role,
         operator_code=operator_code, active=active,
@@ -47,6 +52,7 @@ def staff_member_create(
 @transaction.atomic
 def staff_member_update(
     *,
+    request: HttpRequest,
     staff_member: StaffMember,
     first_name: str,
     last_name: str,
@@ -56,6 +62,7 @@ def staff_member_update(
     email: str = "",
     username: str = "",
 ) -> StaffMember:
+    """The staff member's details; a login's new e-mail waits for its owner's confirmation."""
     for name, value in {
         "first_name": first_name, "last_name": last_name, "role": role,
         "operator_code": operator_code, "active": active,
@@ -64,9 +71,9 @@ def staff_member_update(
     if staff_member.user_id:
         user = staff_member.user
         user.first_name, user.last_name, user.is_active = first_name, last_name, active
-        if email:
-            user.email = email
-        user.save(update_fields=["first_name", "last_name", "is_active", "email"])
+        user.save(update_fields=["first_name", "last_name", "is_active"])
+        if email and email != user.email:
+            user_email_change_request(request=request, user=user, new_email=email)
         staff_member.save()
         return staff_member
     staff_member.save()
@@ -76,4 +83,5 @@ def staff_member_update(
             active=active,
         )
         staff_member.save(update_fields=["user"])
+        user_invitation_send(request=request, user=staff_member.user, pharmacy_name=staff_member.pharmacy.name)
     return staff_member

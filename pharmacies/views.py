@@ -47,7 +47,7 @@ def staff_list(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
 def staff_create(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
     form = StaffMemberForm(request.POST or None, pharmacy=pharmacy)
     if request.method == "POST" and form.is_valid():
-        member = services.staff_member_create(pharmacy=pharmacy, **form.cleaned_data)
+        member = services.staff_member_create(request=request, pharmacy=pharmacy, **form.cleaned_data)
         messages.success(request, f"{member.first_name} {member.last_name} ajouté(e) au personnel.")
         return redirect("pharmacies:staff", pharmacy.pk)
     return TemplateResponse(
@@ -70,8 +70,12 @@ def staff_edit(request: HttpRequest, pharmacy: Pharmacy, staff_id: int) -> HttpR
     }
     form = StaffMemberForm(request.POST or None, pharmacy=pharmacy, instance=member, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.staff_member_update(staff_member=member, **form.cleaned_data)
+        asked_email = form.cleaned_data["email"]
+        services.staff_member_update(request=request, staff_member=member, **form.cleaned_data)
         messages.success(request, "Modifications enregistrées.")
+        if member.user_id and asked_email and asked_email != member.user.email:
+            messages.info(request, f"Nouvelle adresse envoyée à {asked_email} : elle prendra effet "
+                                   "quand la personne l'aura confirmée elle-même.")
         return redirect("pharmacies:staff", pharmacy.pk)
     return TemplateResponse(
         request, "pharmacies/staff_form.html", {"pharmacy": pharmacy, "form": form, "member": member}

@@ -65,6 +65,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("comptes/", include("django.contrib.auth.urls")),
     path("comptes/securite/", account_views.security, name="account_security"),
+    path("comptes/email/<str:token>/", account_views.email_confirm, name="account_email_confirm"),
     path("comptes/2fa/activer/", two_factor_views.setup, name="two_factor_setup"),
     path("comptes/2fa/verifier/", two_factor_views.verify, name="two_factor_verify"),
     path("comptes/2fa/codes/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
