@@ -8,10 +8,13 @@ VENV := .venv
 export DJANGO_DEBUG ?= 1
 PY := $(VENV)/bin/python
 DEMO_DATA := .data/demo
-DEMO_SEED ?= 7
+# Seed 34's three pharmacies have the three delegations (total, none, partial 16 h): the
+# demo shows the pharmacy's and the Backoffice's sides (demo_setup applies the generator's).
+DEMO_SEED ?= 34
 DEMO_PHARMACIES ?= 3
 DEMO_MONTHS ?= 12
-# The demo's year ends last month, so "this month" on the dashboards has data.
+# The demo's year ends last month: the dashboards open on it (the current month is empty)
+# and its monthly reports are produced at the end of `make demo`.
 DEMO_START ?= $(shell date -d "$$(date +%Y-%m-01) -$(DEMO_MONTHS) months" +%Y-%m)
 
 .PHONY: demo setup test test-fast lint migrate serve worker clean-demo backup restore
@@ -36,6 +39,10 @@ demo: migrate
 	$(PY) manage.py demo_setup --data $(DEMO_DATA) | tee .data/demo-logins.txt
 	$(PY) manage.py demo_load --data $(DEMO_DATA)
 	$(PY) manage.py run_matching
+	@# Last month's reports, produced and archived as on the 1st; their e-mails go to files
+	@# (.data/demo-mails/), not the terminal. A second `make demo` sends nothing again.
+	DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=.data/demo-mails \
+		$(PY) manage.py monthly_reports
 	@cat .data/demo-logins.txt
 	@echo "Démo : http://127.0.0.1:8000"
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -56,7 +63,7 @@ worker: setup
 	$(VENV)/bin/celery -A tiers_payant worker -Q default,pdf --loglevel=INFO
 
 clean-demo:
-	rm -rf $(DEMO_DATA) .data/demo-logins.txt
+	rm -rf $(DEMO_DATA) .data/demo-logins.txt .data/demo-mails
 
 ## Backup (docs/operations.md): the database (pg_dump custom format) and the uploaded files.
 backup: setup

@@ -17,12 +17,35 @@ from pharmacies.models import DelegationMode, Pharmacy, StaffMember, StaffRole, 
 
 DEMO_PASSWORD = "demo-tiers-payant"
 
-# The demo shows every case: total delegation, partial delegation, none.
+# A data set that does not say its delegations (an older pharmacies.json) gets
+# every case in turn: total delegation, partial delegation, none. The generator
+# writes each pharmacy's own (`delegation`, `delegation_hours`): those are applied.
 DEMO_DELEGATIONS = [
     (DelegationMode.TOTAL, None),
     (DelegationMode.PARTIAL, 20),
     (DelegationMode.NONE, None),
 ]
+# A partial delegation without hours in the data gets these (the model requires some).
+DEFAULT_PARTIAL_HOURS = 20
+
+
+def demo_delegation(entry: dict, index: int) -> tuple[str, int | None]:
+    """The delegation of the `index`-th (from 1) pharmacy of pharmacies.json."""
+    mode = entry.get("delegation")
+    if mode is None:
+        return DEMO_DELEGATIONS[(index - 1) % len(DEMO_DELEGATIONS)]
+    mode = DelegationMode(mode)
+    if mode != DelegationMode.PARTIAL:
+        return mode, None
+    return mode, entry.get("delegation_hours") or DEFAULT_PARTIAL_HOURS
+
+
+def delegation_text(pharmacy: Pharmacy) -> str:
+    """`Pharmacie du Pont — délégation partielle (16 h/mois)`: what a demo login works on."""
+    mode = pharmacy.get_delegation_mode_display().lower()
+    if pharmacy.delegation_mode == DelegationMode.PARTIAL and pharmacy.delegation_hours_per_month:
+        mode += f" ({pharmacy.delegation_hours_per_month} h/mois)"
+    return f"{pharmacy.name} — {mode}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +81,7 @@ def demo_people_create(*, pharmacies_file: Path) -> list[DemoLogin]:
     logins: list[DemoLogin] = []
     pharmacies: list[Pharmacy] = []
     for index, entry in enumerate(described, start=1):
-        mode, hours = DEMO_DELEGATIONS[(index - 1) % len(DEMO_DELEGATIONS)]
+        mode, hours = demo_delegation(entry, index)
         pharmacy, _ = Pharmacy.objects.update_or_create(
             finess=entry["finess"],
             defaults={
@@ -98,7 +121,7 @@ def demo_people_create(*, pharmacies_file: Path) -> list[DemoLogin]:
             if member.user_id != user.pk:
                 member.user = user
                 member.save(update_fields=["user"])
-            logins.append(DemoLogin(username, member.get_role_display(), pharmacy.name))
+            logins.append(DemoLogin(username, member.get_role_display(), delegation_text(pharmacy)))
 
     managers = [
         _user("gestionnaire1", kind=User.Kind.MANAGER, first_name="Inès", last_name="Garnier",
@@ -113,10 +136,11 @@ def demo_people_create(*, pharmacies_file: Path) -> list[DemoLogin]:
             )
     for manager in managers:
         _demo_second_factor(manager)
-        names = ", ".join(
-            manager.assignments.order_by("pharmacy__name").values_list("pharmacy__name", flat=True)
+        names = "; ".join(
+            delegation_text(assignment.pharmacy)
+            for assignment in manager.assignments.select_related("pharmacy").order_by("pharmacy__name")
         )
-        logins.append(DemoLogin(manager.username, "Gestionnaire Backoffice", names or "—"))
+        logins.append(DemoLogin(manager.username, "Gestionnaire Backoffice", names or "aucune pharmacie déléguée"))
     supervisor = _user("superviseur", kind=User.Kind.SUPERVISOR, first_name="Claire", last_name="Rousseau",
                        email="superviseur@backoffice.example", is_staff=True)
     _demo_second_factor(supervisor)

@@ -2,10 +2,18 @@
 
 import io
 import json
+import re
+from pathlib import Path
 
+import pytest
+from django.core import mail
 from django.core.management import call_command
-
 from django.urls import reverse
+from django.utils import timezone
+
+from core.periods import add_months, first_of_month
+from reports.models import MonthlyReport
+from synthetic.run import generate
 
 from backoffice.demo import DEMO_PASSWORD, demo_people_create
 from pharmacies.access import visible_pharmacies
@@ -71,3 +79,74 @@ def test_demo_setup_runs_twice_without_duplicates(db, tmp_path):
     demo_people_create(pharmacies_file=path)
     assert Pharmacy.objects.count() == 3
     assert User.objects.filter(username__startswith="titulaire").count() == 3
+
+
+# --- the whole demo, as `make demo` runs it, on a small generated set ---------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def makefile_demo_seed() -> int:
+    """The seed `make demo` uses: the test follows the Makefile."""
+    return int(re.search(r"^DEMO_SEED \?= (\d+)$", (ROOT / "Makefile").read_text(), re.M)[1])
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory) -> Path:
+    """Two months ending last month, like the demo's year (smaller: scale 0.15)."""
+    out = tmp_path_factory.mktemp("demo")
+    start = add_months(first_of_month(timezone.localdate()), -2)
+    generate(seed=makefile_demo_seed(), pharmacies=3, months=2, out=str(out), scale=0.15, start=f"{start:%Y-%m}")
+    return out
+
+
+def test_the_demo_steps_end_with_last_months_reports_and_the_generators_delegations(demo_data, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    described = json.loads((demo_data / "pharmacies.json").read_text(encoding="utf-8"))
+    # The Makefile's seed shows every case of delegation.
+    assert sorted(entry["delegation"] for entry in described) == ["none", "partial", "total"]
+
+    logins = io.StringIO()
+    call_command("demo_setup", "--data", str(demo_data), stdout=logins)
+    call_command("demo_load", "--data", str(demo_data), stdout=io.StringIO())
+    call_command("run_matching", stdout=io.StringIO())
+    summary = io.StringIO()
+    call_command("monthly_reports", stdout=summary)
+
+    last_month = add_months(first_of_month(timezone.localdate()), -1)
+    for entry in described:
+        pharmacy = Pharmacy.objects.get(finess=entry["finess"])
+        assert pharmacy.delegation_mode == entry["delegation"], entry["name"]
+        assert pharmacy.delegation_hours_per_month == entry["delegation_hours"], entry["name"]
+        report = MonthlyReport.objects.get(pharmacy=pharmacy, month=last_month)
+        assert report.state == MonthlyReport.State.SENT and report.pdf.read(4) == b"%PDF"
+        # Each account's line names its pharmacy and its delegation.
+        mode = pharmacy.get_delegation_mode_display().lower()
+        titulaire = next(line for line in logins.getvalue().splitlines() if f"{entry['name']} — {mode}" in line)
+        assert "Titulaire" in titulaire
+    managed = {line.split()[0]: line for line in logins.getvalue().splitlines() if "Gestionnaire" in line}
+    delegated = [e for e in described if e["delegation"] != "none"]
+    for entry in delegated:
+        assert any(entry["name"] in line for line in managed.values()), entry["name"]
+    # A short summary (one line per pharmacy and a total), no e-mail in it.
+    assert len(summary.getvalue().splitlines()) == 4 and "base64" not in summary.getvalue()
+    sent = len(mail.outbox)
+    assert sent == 3
+
+    # make demo run again: nothing is sent twice.
+    call_command("monthly_reports", stdout=io.StringIO())
+    assert len(mail.outbox) == sent
+
+
+def test_the_titulaire_s_reports_page_lists_the_demo_report(demo_data, db, settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("demo_setup", "--data", str(demo_data), stdout=io.StringIO())
+    call_command("demo_load", "--data", str(demo_data), stdout=io.StringIO())
+    call_command("monthly_reports", stdout=io.StringIO())
+    client.post(reverse("login"), {"username": "titulaire1", "password": DEMO_PASSWORD})
+    pharmacy = User.objects.get(username="titulaire1").staff_member.pharmacy
+    page = client.get(reverse("reports:archive", args=[pharmacy.pk]))
+    report = MonthlyReport.objects.get(pharmacy=pharmacy)
+    assert "le premier sera produit" not in page.text
+    pdf = client.get(reverse("reports:pdf", args=[pharmacy.pk, report.pk]))
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")

@@ -1,6 +1,7 @@
 """The monthly report: PDF content, compare-and-swap, e-mail to the titulaire, the command."""
 
 import datetime as dt
+import io
 import subprocess
 
 import pytest
@@ -146,12 +147,29 @@ def test_the_beat_task_fans_out_one_report_per_pharmacy_for_last_month(dataset, 
     assert sorted(m.to[0] for m in mail.outbox) == ["autre@pharma.test", "titulaire@tilleuls.test"]
 
 
-def test_the_command_regenerates_one_pharmacy_on_demand(dataset):
+def test_the_command_resends_a_sent_report_only_when_asked(dataset):
+    # Behaviour changed on purpose (issue 16): a plain run no longer sends a sent report again.
     report_produce(pharmacy_id=dataset.pharmacy.pk, month=OCTOBER)
-    call_command("monthly_reports", "--month", "2026-10", "--pharmacy", dataset.pharmacy.finess)
+    out = io.StringIO()
+    call_command("monthly_reports", "--month", "2026-10", "--pharmacy", dataset.pharmacy.finess, stdout=out)
+    assert len(mail.outbox) == 1
+    assert "déjà produit" in out.getvalue() and "--resend" in out.getvalue()
+    out = io.StringIO()
+    call_command("monthly_reports", "--month", "2026-10", "--pharmacy", dataset.pharmacy.finess, "--resend", stdout=out)
     assert len(mail.outbox) == 2  # on demand: re-rendered and re-sent
-    call_command("monthly_reports", "--month", "2026-10", "--no-resend")
-    assert len(mail.outbox) == 2
+    assert "envoyé à titulaire@tilleuls.test" in out.getvalue()
+
+
+def test_the_command_prints_a_short_summary_not_the_mails(dataset):
+    # The console backend prints every e-mail it sends (base64 PDFs included): the
+    # command's own output is one line per pharmacy and a total.
+    out = io.StringIO()
+    call_command("monthly_reports", "--month", "2026-10", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and len(out.getvalue()) < 400
+    assert lines[0].startswith(f"{dataset.pharmacy.finess} Pharmacie des Tilleuls : rapport produit")
+    assert lines[-1] == "octobre 2026 : 1 rapport(s) produit(s), 0 déjà produit(s) ou en cours."
+    assert MonthlyReport.objects.get(pharmacy=dataset.pharmacy, month=OCTOBER).pdf
 
 
 def test_a_month_without_claims_still_gives_a_readable_report(db, settings, tmp_path):
