@@ -12,7 +12,9 @@ from claims.ageing import AGE_BUCKETS, age_filter
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
 from core.periods import add_months, first_of_month
 from payments.selectors import unmatched_insurer_transfers_total
-from pharmacies.models import Pharmacy
+from core.statuses import ACTIONABLE_REJECTION_STATUSES
+from pharmacies.models import Pharmacy, StaffMember
+from rejections.models import ReasonCategory, Rejection
 from rejections.selectors import rejection_counts_by_status
 from reports.statistics import rejection_rates_by_month
 
@@ -50,9 +52,13 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
     bank = unmatched_insurer_transfers_total(pharmacy=pharmacy)
 
     this_month = first_of_month(today)
+    # 14 months in one query: the 13 shown end with this month, or with the last one
+    # when this month has no claim yet (a new month, or the demo's data ending last
+    # month) — a month without claims would show 0 % and a trend dropping to nothing.
     months = rejection_rates_by_month(
-        pharmacies=only, first_month=add_months(this_month, -12), last_month=this_month
+        pharmacies=only, first_month=add_months(this_month, -13), last_month=this_month
     ).get(pharmacy.pk, [])
+    months = months[1:] if not months or months[-1].claims else months[:-1]
     past = months[:-1]
     past_claims = sum(m.claims for m in past)
     return {
@@ -64,6 +70,8 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
         "rejections": rejection_counts_by_status(pharmacies=only),
         "bank_unmatched": bank,
         "months": months,
+        "month": months[-1].month if months else this_month,
+        "month_is_current": not months or months[-1].month == this_month,
         "rate_this_month": months[-1].rate if months else None,
         "rate_last_12": (sum(m.rejected for m in past) / past_claims) if past_claims else None,
         "imports": list(
@@ -72,4 +80,40 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
         "nightly": JobRun.objects.filter(pharmacy=pharmacy, job=JobRun.Job.NIGHTLY)
         .order_by("-started_at", "-pk")
         .first(),
+    }
+
+
+# The home page's bars show the biggest few; the worklist has every rejection.
+DASHBOARD_BARS = 6
+
+
+def actionable_rejections_breakdown(*, pharmacy: Pharmacy) -> dict[str, list[tuple[str, int]]]:
+    """The rejections to act on (to handle, in progress: the dashboard's card) by reason,
+    by category and by the staff member whose claim it was, biggest first. One grouped
+    query; Python folds its few dozen rows into the three lists."""
+    rows = (
+        Rejection.objects.filter(pharmacy=pharmacy, status__in=ACTIONABLE_REJECTION_STATUSES)
+        .values("reason__label", "reason__category", "claim__operator_code")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    names = {
+        code: f"{first} {last}"
+        for code, first, last in StaffMember.objects.filter(pharmacy=pharmacy).values_list(
+            "operator_code", "first_name", "last_name"
+        )
+    }
+    by: dict[str, dict[str, int]] = {"reasons": {}, "categories": {}, "staff": {}}
+    for row in rows:
+        label = row["reason__label"]
+        keys = {
+            "reasons": label[:1].upper() + label[1:],
+            "categories": ReasonCategory(row["reason__category"]).label,
+            "staff": names.get(row["claim__operator_code"], row["claim__operator_code"] or "Sans code opérateur"),
+        }
+        for kind, key in keys.items():
+            by[kind][key] = by[kind].get(key, 0) + row["count"]
+    return {
+        kind: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:DASHBOARD_BARS]
+        for kind, counts in by.items()
     }

@@ -19,8 +19,8 @@ from pharmacies.access import backoffice_view, is_titulaire, pharmacy_view, visi
 from pharmacies.models import Pharmacy
 from rejections.selectors import staff_error_statistics
 from reports import exports, selectors
-from reports.charts import percent_trend_chart
-from reports.dashboard import pharmacy_dashboard
+from reports.charts import count_bar_chart, euros_bar_chart, percent_trend_chart
+from reports.dashboard import actionable_rejections_breakdown, pharmacy_dashboard
 from reports.models import MonthlyReport
 from reports.months import month_label, month_name
 from reports.services import report_context
@@ -75,7 +75,7 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     chart = None
     if any(m.claims for m in data["months"]):
         chart = percent_trend_chart(
-            title="Taux de rejet, 13 derniers mois",
+            title=f"Taux de rejet, 13 mois jusqu'à {month_name(data['month'])}",
             labels=[month_label(m.month) for m in data["months"]],
             rates=[m.rate for m in data["months"]],
             width=560,
@@ -84,6 +84,20 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
             # 13 month labels do not fit side by side: one in two.
             x_labels_major_every=2,
             show_minor_x_labels=False,
+        )
+    breakdown = actionable_rejections_breakdown(pharmacy=pharmacy)
+    titles = {"reasons": "par motif", "categories": "par catégorie", "staff": "par membre du personnel"}
+    bars = {
+        f"{kind}_chart": count_bar_chart(
+            title=f"Rejets à traiter {titles[kind]}", labels=[label for label, _ in rows],
+            counts=[count for _, count in rows], width=560,
+        )
+        for kind, rows in breakdown.items() if rows
+    }
+    if data["open_count"]:
+        bars["ageing_chart"] = euros_bar_chart(
+            title="Argent en attente, par ancienneté", labels=[b["label"] for b in data["buckets"]],
+            amounts=[b["amount"] for b in data["buckets"]], width=560,
         )
     links = {
         "rejections": reverse("rejections:list", args=[pharmacy.pk]),
@@ -99,6 +113,7 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
             "pharmacy": pharmacy,
             "data": data,
             "chart": chart,
+            "bars": bars,
             "links": links,
             "today": today,
             "is_titulaire": is_titulaire(request.user, pharmacy),

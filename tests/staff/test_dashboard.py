@@ -80,3 +80,47 @@ def test_only_the_titulaire_sees_the_staff_links(login, preparateur_n, titulaire
     staff_url = reverse("pharmacies:staff", args=[pharmacy_n.pk])
     assert staff_url not in login(preparateur_n).get(dashboard_url(pharmacy_n)).content.decode()
     assert staff_url in login(titulaire_n).get(dashboard_url(pharmacy_n)).content.decode()
+
+
+def test_the_dashboard_opens_on_the_last_full_month_when_this_one_has_no_claim(login, preparateur_n, pharmacy_n):
+    from core.periods import add_months, first_of_month
+    from reports.months import month_name
+
+    this_month = first_of_month(timezone.localdate())
+    last_month = add_months(this_month, -1)
+    RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, transmission_date=last_month))
+    ClaimFactory.create_batch(3, pharmacy=pharmacy_n, transmission_date=last_month + dt.timedelta(days=2))
+    client = login(preparateur_n)
+    response = client.get(dashboard_url(pharmacy_n))
+    data = response.context["data"]
+    assert data["month"] == last_month and not data["month_is_current"]
+    assert data["rate_this_month"] == 0.25 and [m.month for m in data["months"]][-1] == last_month
+    assert len(data["months"]) == 13
+    body = response.content.decode()
+    assert f"25,0\u00a0%</span> en {month_name(last_month)}" in body
+    assert "pas encore de facture ce mois-ci" in body
+
+    # The first claim of the month: the dashboard moves to it.
+    ClaimFactory(pharmacy=pharmacy_n, transmission_date=this_month)
+    data = client.get(dashboard_url(pharmacy_n)).context["data"]
+    assert data["month"] == this_month and data["month_is_current"] and data["rate_this_month"] == 0.0
+
+
+def test_the_rejections_to_act_on_are_drawn_by_reason_category_and_staff_member(login, preparateur_n, pharmacy_n):
+    from pharmacies.models import StaffMember
+    from reports.dashboard import actionable_rejections_breakdown
+    from tests.factories import ReasonFactory
+
+    StaffMember.objects.create(pharmacy=pharmacy_n, operator_code="OPX", first_name="Zoé", last_name="Martin",
+                               role="preparateur")
+    droits, piece = ReasonFactory(label="droits fermés"), ReasonFactory(label="pièce absente")
+    for reason, operator, status in [(droits, "OPX", S.TO_HANDLE), (droits, "OPX", S.IN_PROGRESS),
+                                     (piece, "OPY", S.TO_HANDLE), (droits, "OPY", S.CLOSED)]:
+        RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, operator_code=operator), reason=reason, status=status)
+    breakdown = actionable_rejections_breakdown(pharmacy=pharmacy_n)
+    assert breakdown["reasons"] == [("Droits fermés", 2), ("Pièce absente", 1)]
+    assert breakdown["staff"] == [("Zoé Martin", 2), ("OPY", 1)]
+    assert sum(count for _, count in breakdown["categories"]) == 3
+    body = login(preparateur_n).get(dashboard_url(pharmacy_n)).content.decode()
+    for alt in ("Rejets à traiter par motif", "Rejets à traiter par catégorie", "Rejets à traiter par membre du personnel"):
+        assert f'alt="{alt}"' in body
