@@ -32,7 +32,8 @@ Kind = BankLine.Kind
 CREDIT_KINDS = (Kind.INSURER, Kind.CARD, Kind.OTHER_CREDIT)
 
 # What the bank's codes say, by scheme: (scheme, code, applies to credits?, kind).
-# CFONB: the interbank operation code of the 04 record (positions 33-34).
+# CFONB: the interbank operation code of the 04 record (positions 33-34), or a CAMT
+# entry's proprietary code issued by "CFONB".
 # CAMT: the family and sub-family of `BkTxCd` (Domn/Fmly/SubFmly).
 # OFX: TRNTYPE. A code that says "transfer received" decides nothing: whether it
 # is an insurer's is the payer's name's job (rule 5).
@@ -115,7 +116,10 @@ WITH payer AS MATERIALIZED (  -- every known payer's words, normalised once
         SELECT code.kind FROM code
         WHERE code.credit = (b.amount > 0)
           AND code.value = CASE code.scheme
-              WHEN 'cfonb' THEN b.details ->> 'operation_code'
+              WHEN 'cfonb' THEN coalesce(
+                  b.details ->> 'operation_code',
+                  CASE WHEN b.details ->> 'BkTxCdIssr' = 'CFONB'
+                       THEN b.details ->> 'BkTxCdPrtry' END)
               WHEN 'camt_family' THEN split_part(b.details ->> 'BkTxCd', '/', 2)
               WHEN 'camt_sub' THEN split_part(b.details ->> 'BkTxCd', '/', 3)
               WHEN 'ofx' THEN upper(b.details ->> 'TRNTYPE') END

@@ -11,8 +11,9 @@ information only are not movements and are skipped.
 
 `details` uses the CFONB qualifiers where they mean the same, so matching
 reads one vocabulary: `LIB` remittance texts (`Ustrd`), `NPY` counterparty
-name, `RCN` end-to-end id; plus `AddtlNtryInf`, `AddtlTxInf`, `BkTxCd`,
-`RvslInd`, `NtryRef`.
+name, `RCN` end-to-end id; plus `AddtlNtryInf`, `AddtlTxInf`, `BkTxCd`
+(Domn/Fmly/SubFmly), `BkTxCdPrtry` and `BkTxCdIssr` (a proprietary code and its
+issuer, "CFONB" for the French operation codes), `RvslInd`, `NtryRef`.
 """
 
 from __future__ import annotations
@@ -228,6 +229,12 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
     ]
     if all(family):
         details["BkTxCd"] = "/".join(family)
+    # French banks also give (or only give) the CFONB operation code, as a proprietary
+    # code issued by "CFONB": the bank sort reads it as the CFONB 120's.
+    if proprietary := _text(entry, "BkTxCd/Prtry/Cd"):
+        details["BkTxCdPrtry"] = proprietary
+        if issuer := _text(entry, "BkTxCd/Prtry/Issr"):
+            details["BkTxCdIssr"] = issuer
     if ref := _text(entry, "NtryRef"):
         details["NtryRef"] = ref
 

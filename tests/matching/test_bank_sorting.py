@@ -43,6 +43,13 @@ def test_the_cfonb_operation_code(pharmacy_a, amount, details, expected):
     assert _sorted(line) == (expected, "code" if expected != "other_debit" else "sign")
 
 
+def test_the_cfonb_code_a_camt_entry_gives_as_proprietary(pharmacy_a):
+    card = _line(pharmacy_a, "640.00", "ECRITURE 57", BkTxCdPrtry="A1", BkTxCdIssr="CFONB")
+    other = _line(pharmacy_a, "640.00", "ECRITURE 58", BkTxCdPrtry="A1", BkTxCdIssr="MABANQUE")
+    bank_lines_classify(pharmacy_id=pharmacy_a.pk)
+    assert (_sorted(card), _sorted(other)) == (("card", "code"), ("other_credit", "sign"))
+
+
 @pytest.mark.parametrize(("amount", "code", "expected"), [
     ("980.10", "PMNT/CCRD/POSD", "card"),
     ("-1750.00", "PMNT/IDDT/ESDD", "debit"),
@@ -223,3 +230,20 @@ def test_another_pharmacys_line_or_rule_is_not_found(login, titulaire_a, pharmac
     assert client.post(reverse("payments:rule_delete", args=[pharmacy_a.pk, rule_b.pk])).status_code == 404
     line_b.refresh_from_db()
     assert (line_b.kind, BankRule.objects.filter(pk=rule_b.pk).exists()) == ("", True)
+
+
+def test_the_reconciliation_export_says_hors_tiers_payant_and_the_kind(pharmacy_a):
+    from reports.exports import bank_reconciliation_sheet
+
+    OrganismFactory(kind="AMO", code="016910000", name="CPAM du Rhône")
+    _line(pharmacy_a, "2418.37", "VIR SEPA RECU /DE CPAM DU RHONE")
+    _line(pharmacy_a, "1300.00", "REMISE CB 1234567 0203", operation_code="A1")
+    bank_lines_classify(pharmacy_id=pharmacy_a.pk)
+    sheet = bank_reconciliation_sheet(BankLine.objects.filter(pharmacy=pharmacy_a))
+    headers = [c.header for c in sheet.columns]
+    rows = {row[headers.index("Libellé")]: row for row in sheet.rows}
+    status, kind = headers.index("Statut"), headers.index("Nature")
+    assert (rows["VIR SEPA RECU /DE CPAM DU RHONE"][status],
+            rows["VIR SEPA RECU /DE CPAM DU RHONE"][kind]) == ("Non rapprochée", "Virement d'organisme")
+    assert (rows["REMISE CB 1234567 0203"][status],
+            rows["REMISE CB 1234567 0203"][kind]) == ("Hors tiers-payant", "Remise carte")

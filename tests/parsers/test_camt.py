@@ -87,6 +87,18 @@ def test_an_entry_whose_details_do_not_sum_is_a_problem():
     assert result.problems[0].line == 6
 
 
+def test_the_bank_transaction_codes_are_kept_for_the_bank_sort():
+    codes = ("<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>CCRD</Cd><SubFmlyCd>POSD</SubFmlyCd></Fmly>"
+             "</Domn><Prtry><Cd>A1</Cd><Issr>CFONB</Issr></Prtry></BkTxCd>")
+    entry = ENTRY.format(second="50.00").replace("<NtryDtls>", codes + "<NtryDtls>")
+    (statement,) = parse_camt(camt(entry)).rows
+    (line,) = statement.lines
+    assert (line.details["BkTxCd"], line.details["BkTxCdPrtry"], line.details["BkTxCdIssr"]) == (
+        "PMNT/CCRD/POSD", "A1", "CFONB")
+    (plain,) = parse_camt(camt(ENTRY.format(second="50.00"))).rows[0].lines
+    assert not {"BkTxCd", "BkTxCdPrtry", "BkTxCdIssr"} & set(plain.details)
+
+
 def test_a_pending_entry_is_not_a_movement():
     pending = ENTRY.format(second="50.00").replace("<Cd>BOOK</Cd>", "<Cd>PDNG</Cd>")
     (statement,) = parse_camt(camt(pending)).rows
