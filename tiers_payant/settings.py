@@ -222,6 +222,8 @@ SECURE_CSP = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    # The orchestrator's health check talks plain http to gunicorn, inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
     # Secure cookies stay the production default; only a plain-http run on 127.0.0.1
     # (the load test, bench/load_test.py) turns them off, by environment.
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)

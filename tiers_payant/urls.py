@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from backoffice import views
+from tiers_payant import health
 from pharmacies import account_views, two_factor_views
 from pharmacies import urls as pharmacies_urls
 from reports import urls as reports_urls
@@ -85,4 +86,6 @@ urlpatterns = [
     path("backoffice/", include(backoffice_patterns)),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
+    # For the proxy and the orchestrator (docker-compose.yml healthchecks).
+    path("sante/", health.health, name="health"),
 ]
