@@ -52,7 +52,7 @@ from pharmacies.access import (
 )
 from pharmacies.models import DelegationMode, Pharmacy, User
 from pharmacies.row_security import database_scope
-from rejections.views import rejection_worklist_response, unpaid_worklist_response
+from rejections.pages import rejection_worklist_response, unpaid_worklist_response
 from reports.pdf import render_pdf
 
 SORTS = {

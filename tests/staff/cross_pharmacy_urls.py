@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from pharmacies.access import backoffice_view
 from pharmacies.access import visible_pharmacies
-from rejections.views import rejection_worklist_response, unpaid_worklist_response
+from rejections.pages import rejection_worklist_response, unpaid_worklist_response
 
 
 @backoffice_view
