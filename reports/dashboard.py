@@ -52,13 +52,19 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
     bank = unmatched_insurer_transfers_total(pharmacy=pharmacy)
 
     this_month = first_of_month(today)
-    # 14 months in one query: the 13 shown end with this month, or with the last one
-    # when this month has no claim yet (a new month, or the demo's data ending last
-    # month) — a month without claims would show 0 % and a trend dropping to nothing.
+    # 14 months in one query: the 13 shown end with this month once some of its claims
+    # have had an answer (a rejection, a payment…), else with the last month. Early in a month
+    # (or in the demo, whose data end last month) its few claims have no return yet:
+    # their rate would read 0 % and the trend would drop to nothing.
     months = rejection_rates_by_month(
         pharmacies=only, first_month=add_months(this_month, -13), last_month=this_month
     ).get(pharmacy.pk, [])
-    months = months[1:] if not months or months[-1].claims else months[:-1]
+    answered = Claim.objects.filter(
+        pharmacy=pharmacy, transmission_date__gte=this_month, transmission_date__lt=add_months(this_month, 1)
+    ).exclude(status=ClaimStatus.TRANSMITTED)
+    current = months[-1] if months else None
+    shows_current = current is not None and (current.rejected > 0 or (current.claims > 0 and answered.exists()))
+    months = months[1:] if shows_current else months[:-1]
     past = months[:-1]
     past_claims = sum(m.claims for m in past)
     return {

@@ -84,6 +84,7 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
             # 13 month labels do not fit side by side: one in two.
             x_labels_major_every=2,
             show_minor_x_labels=False,
+            include_x_axis=True,  # from 0 %, as in the report: a flat rate must look flat
         )
     breakdown = actionable_rejections_breakdown(pharmacy=pharmacy)
     titles = {"reasons": "par motif", "categories": "par catégorie", "staff": "par membre du personnel"}

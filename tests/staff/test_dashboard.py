@@ -98,12 +98,17 @@ def test_the_dashboard_opens_on_the_last_full_month_when_this_one_has_no_claim(l
     assert len(data["months"]) == 13
     body = response.content.decode()
     assert f"25,0\u00a0%</span> en {month_name(last_month)}" in body
-    assert "pas encore de facture ce mois-ci" in body
+    assert "pas encore de retour sur les factures de ce mois-ci" in body
 
-    # The first claim of the month: the dashboard moves to it.
-    ClaimFactory(pharmacy=pharmacy_n, transmission_date=this_month)
+    # Claims of this month still without an answer: their 0 % would say nothing yet.
+    ClaimFactory.create_batch(2, pharmacy=pharmacy_n, transmission_date=this_month, status=ClaimStatus.TRANSMITTED)
+    data = client.get(dashboard_url(pharmacy_n)).context["data"]
+    assert data["month"] == last_month and data["rate_this_month"] == 0.25
+    # The first answer (a payment) on one of them: the dashboard moves to this month.
+    ClaimFactory(pharmacy=pharmacy_n, transmission_date=this_month, status=ClaimStatus.PAID)
     data = client.get(dashboard_url(pharmacy_n)).context["data"]
     assert data["month"] == this_month and data["month_is_current"] and data["rate_this_month"] == 0.0
+    assert len(data["months"]) == 13
 
 
 def test_the_rejections_to_act_on_are_drawn_by_reason_category_and_staff_member(login, preparateur_n, pharmacy_n):
