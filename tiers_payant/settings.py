@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "pharmacies.two_factor.RequireTwoFactorMiddleware",
     # The second wall: PostgreSQL row-level security set to the user's pharmacies.
     "pharmacies.row_security.RowSecurityMiddleware",
+    # Inside the scope: each log record names the request, its user and its pharmacies.
+    "tiers_payant.logs.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -275,9 +277,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# JSON lines with the request id, user and pharmacies (tiers_payant/logs.py), unless
+# LOG_FORMAT=text asks for plain lines (the default in development).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "tiers_payant.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "tiers_payant.logs.JsonFormatter"}},
+    "handlers": {"console": {
+        "class": "logging.StreamHandler", "filters": ["context"],
+        **({} if os.environ.get("LOG_FORMAT", "text" if DEBUG else "json") == "text" else {"formatter": "json"}),
+    }},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
