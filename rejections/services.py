@@ -269,6 +269,9 @@ OUTCOME_PATHS: dict[str, tuple[str, ...]] = {
     Outcome.OTHER_PAYER: (S.CLAIMED,),
 }
 RESOLVABLE_STATUSES = (S.TO_HANDLE, S.IN_PROGRESS)
+# The steps a one-action end replaces on the file (same input, same result). "Réclamé à
+# l'organisme" (a claim to the same payer) is not "envoyé à l'autre payeur": it stays.
+RESOLVE_COVERS = (S.REINVOICED, S.WRITTEN_OFF)
 
 
 def other_payer_kind(payer_kind: str) -> str:

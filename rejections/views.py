@@ -83,9 +83,13 @@ def _rejection_or_404(pharmacy: Pharmacy, pk: int) -> Rejection:
 def _panel_context(request: HttpRequest, rejection: Rejection, **extra) -> dict:
     pharmacy = rejection.pharmacy
     can_work = services.user_can_work(user=request.user, pharmacy=pharmacy)
+    resolvable = can_work and rejection.status in services.RESOLVABLE_STATUSES
+    # What the "Traiter ce rejet" card does in one action is not offered twice as a step.
+    covered = services.RESOLVE_COVERS if resolvable else ()
     transitions = [
         (status, services.action_label(from_status=rejection.status, to_status=status))
         for status in services.allowed_transitions(rejection.status)
+        if status not in covered
     ]
     return {
         "pharmacy": pharmacy,
@@ -108,7 +112,7 @@ def _panel_context(request: HttpRequest, rejection: Rejection, **extra) -> dict:
         "audit_history": selectors.rejection_file_history(pharmacy=pharmacy, rejection=rejection),
         "attachments": selectors.rejection_attachments(rejection=rejection),
         "retour": _return_path(request),
-        "resolvable": can_work and rejection.status in services.RESOLVABLE_STATUSES,
+        "resolvable": resolvable,
         "other_payer": services.other_payer_kind(rejection.claim.payer_kind),
         **extra,
     }

@@ -137,18 +137,23 @@ def test_a_preparateur_filters_opens_and_reinvoices_a_rejection(live_server, bro
     page.screenshot(path=SCREENSHOTS / "worklist-tablet.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 800})
 
+    list_url = page.url
     page.locator("#worklist-results tbody a").filter(has_text=re.compile(r"\d{9}")).first.click()
-    page.wait_for_url(re.compile(r"/rejets/\d+/$"))
+    # The file knows the filtered list it was opened from (issue 16).
+    page.wait_for_url(re.compile(r"/rejets/\d+/\?retour="))
     page.get_by_role("button", name="Prendre en charge").click()
     page.wait_for_selector("#rejection-status >> text=En cours")
-    page.fill("input[name=new_invoice_number]", "246813579")
-    page.get_by_role("button", name="Corrigé et refacturé").click()
-    page.wait_for_selector("#rejection-status >> text=Corrigé et refacturé")
+    assert "Camille Roux" in page.locator("#panel").inner_text()  # taking it made it hers
     page.fill("#id_text", "Attestation de moins de 3 mois scannée, refacturé.")
     page.get_by_role("button", name="Commenter").click()
     page.wait_for_selector("ol.history >> text=Attestation de moins de 3 mois")
-    assert "246813579" in page.locator("#panel").inner_text()
     page.screenshot(path=SCREENSHOTS / "detail.png", full_page=True)
+    page.fill(".resolve-card input[name=new_invoice_number]", "246813579")
+    page.get_by_role("button", name="Refacturer").click()
+    # Back on the list it came from, with its filters.
+    page.wait_for_url(list_url)
+    expect(page.locator(".messages")).to_contain_text("refacturée sous le n° 246813579")
+    assert page.locator("select[name=categorie]").input_value() == ReasonCategory.AMC_RIGHTS
 
     page.get_by_role("link", name="Tableau de bord").click()
     page.wait_for_url(f"**/pharmacies/{pharmacy.pk}/")
@@ -170,3 +175,78 @@ def test_a_preparateur_filters_opens_and_reinvoices_a_rejection(live_server, bro
     tablet.screenshot(path=SCREENSHOTS / "dashboard-tablet.png", full_page=True)
     # Nothing wider than the tablet screen but the scrollable tables.
     assert tablet.evaluate("document.documentElement.scrollWidth") <= 768
+
+
+class Clicks:
+    """Every click of a journey goes through here, so that the test can count them."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def __call__(self, locator) -> None:
+        locator.click()
+        self.count += 1
+
+
+def test_a_preparateur_handles_a_rejection_in_three_clicks_from_the_worklist(live_server, browser):
+    """Issue 16: re-invoiced, lost with a reason, sent to the other payer, each in ≤ 3 clicks
+    from the worklist, without leaving it; taking it makes it the préparateur's."""
+    from rejections.models import Rejection, RejectionStatus as S
+
+    pharmacy, user = _demo_pharmacy()
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    page.goto(f"{live_server.url}/comptes/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/pharmacies/{pharmacy.pk}/")
+    worklist = f"{live_server.url}/pharmacies/{pharmacy.pk}/rejets/?tri=-montant"
+    page.goto(worklist)
+
+    def row(patient: str):
+        return page.locator("#worklist-results tbody tr", has_text=patient)
+
+    def handled(patient: str, steps) -> int:
+        click = Clicks(page)
+        steps(click, row(patient))
+        return click.count
+
+    # Re-invoiced: "Traiter" puts the cursor in the number, type it, "Refacturer".
+    def reinvoice(click, r):
+        click(r.get_by_text("Traiter", exact=True))
+        assert page.evaluate("document.activeElement.name") == "new_invoice_number"
+        page.keyboard.type("246813579")
+        click(r.get_by_role("button", name="Refacturer"))
+        expect(r).to_contain_text("refacturée sous le n° 246813579")
+
+    assert handled("MARTIN Paul", reinvoice) <= 3
+
+    # Lost: "Traiter", the reason's box, the reason, "Passer en perte et clore".
+    def lose(click, r):
+        click(r.get_by_text("Traiter", exact=True))
+        click(r.locator("input[name=write_off_reason]"))
+        page.keyboard.type("Patient parti sans laisser d'adresse")
+        page.screenshot(path=SCREENSHOTS / "worklist-quick-action.png", full_page=True)
+        click(r.get_by_role("button", name="Passer en perte et clore"))
+        expect(r).to_contain_text("passée en perte ; rejet clos")
+
+    assert handled("BERNARD Lucie", lose) == 3
+
+    # Sent to the other payer: "Traiter", "Envoyer à l'autre payeur (AMC)".
+    def other_payer(click, r):
+        click(r.get_by_text("Traiter", exact=True))
+        click(r.get_by_role("button", name=re.compile("Envoyer à l'autre payeur")))
+        expect(r).to_contain_text("envoyée à l'autre payeur")
+
+    assert handled("DUBOIS Marc", other_payer) == 2
+
+    # Nothing reloaded the page: still the same sorted list.
+    assert page.url == worklist
+    page.screenshot(path=SCREENSHOTS / "worklist-handled.png", full_page=True)
+    done = {r.claim.patient_name: r for r in Rejection.objects.select_related("claim").filter(
+        pharmacy=pharmacy, claim__patient_name__in=["MARTIN Paul", "BERNARD Lucie", "DUBOIS Marc"])}
+    assert (done["MARTIN Paul"].status, done["MARTIN Paul"].new_invoice_number) == (S.REINVOICED, "246813579")
+    assert (done["BERNARD Lucie"].status, done["BERNARD Lucie"].write_off_reason) == (
+        S.CLOSED, "Patient parti sans laisser d'adresse")
+    assert done["DUBOIS Marc"].status == S.CLAIMED
+    assert {r.assignee for r in done.values()} == {user}

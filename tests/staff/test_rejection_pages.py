@@ -439,3 +439,12 @@ def test_a_way_back_off_this_site_is_ignored(login, preparateur_n, rejection_n, 
     assert f'<a href="{list_url(rejection_n.pharmacy)}">← Rejets de' in body
     response = client.post(detail_url(rejection_n, "resolve"), {"outcome": "perte", "write_off_reason": "x", "retour": retour})
     assert response["Location"] == list_url(rejection_n.pharmacy)
+
+
+def test_the_file_offers_each_end_once(login, preparateur_n, rejection_n):
+    client = login(preparateur_n)
+    client.post(detail_url(rejection_n, "change_status"), {"to_status": "in_progress"})
+    body = client.get(detail_url(rejection_n)).content.decode()
+    assert "Traiter ce rejet" in body
+    assert body.count('name="new_invoice_number"') == 1 and body.count('name="write_off_reason"') == 1
+    assert "Réclamé à l&#x27;organisme" in body and "Remettre à traiter" in body  # the other steps stay
