@@ -113,6 +113,7 @@ def proposal_dismiss(*, pharmacy: Pharmacy, proposal: MatchProposal, user: User 
 
 # --- tiers-payant or not -----------------------------------------------------------
 
+@transaction.atomic
 def bank_line_tiers_payant_set(*, pharmacy: Pharmacy, bank_line: BankLine, tiers_payant: bool,
                                user: User | None) -> BankLine:
     """A person puts a line in or out of tiers-payant; the night's sort never overrides it.
@@ -127,6 +128,11 @@ def bank_line_tiers_payant_set(*, pharmacy: Pharmacy, bank_line: BankLine, tiers
         kind = BankLine.Kind.OTHER_CREDIT if bank_line.amount > 0 else BankLine.Kind.OTHER_DEBIT
     BankLine.objects.filter(pharmacy=pharmacy, pk=bank_line.pk).update(
         kind=kind, kind_source=BankLine.KindSource.MANUAL)
+    if not tiers_payant:
+        # Out of tiers-payant, it pays no slip: its proposals leave the review queue now
+        # (the night would drop them too, the line being no candidate any more).
+        MatchProposal.objects.filter(pharmacy=pharmacy, bank_line=bank_line,
+                                     status=MatchProposal.Status.OPEN).delete()
     bank_line.kind, bank_line.kind_source = kind, BankLine.KindSource.MANUAL
     return bank_line
 

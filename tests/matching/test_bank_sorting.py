@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.tracking import event_model_for
 from tiers_payant.night import nightly_run
 from payments.classification import bank_lines_classify
-from payments.models import BankLine, BankRule, Reconciliation
+from payments.models import BankLine, BankRule, MatchProposal, Reconciliation
 from payments.selectors import (
     bank_line_history, unmatched_insurer_transfers, unmatched_insurer_transfers_total,
 )
@@ -216,6 +216,22 @@ def test_the_unmatched_page_counts_insurers_transfers_and_filters_the_rest(
     html = client.get(url, {"nature": "card"}).content.decode()
     assert "REMISE CB 1234567 0203" in html and "PRLV SEPA URSSAF" not in html
     assert client.get(url, {"nature": "nimporte"}).status_code == 200
+
+
+def test_a_line_moved_out_leaves_the_review_queue(login, titulaire_a, pharmacy_a):
+    cpam = OrganismFactory(kind="AMO", code="016910000", name="CPAM du Rhône")
+    line = _line(pharmacy_a, "75.00", "VIR SEPA RECU /DE CPAM DU RHONE")
+    for day in (7, 9):  # two slips of the same amount: the night can only propose
+        PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, total=Decimal("75.00"),
+                           payment_date=dt.date(2026, 10, day))
+    nightly_run(pharmacy_id=pharmacy_a.pk, day=dt.date(2026, 10, 20))
+    assert MatchProposal.objects.filter(bank_line=line, status="open").count() == 2
+
+    client = login(titulaire_a)
+    client.post(reverse("payments:bank_line_out", args=[pharmacy_a.pk, line.pk]))
+    assert not MatchProposal.objects.filter(bank_line=line, status="open").exists()
+    nightly_run(pharmacy_id=pharmacy_a.pk, day=dt.date(2026, 10, 21))
+    assert not MatchProposal.objects.filter(bank_line=line).exists()
 
 
 def test_another_pharmacys_line_or_rule_is_not_found(login, titulaire_a, pharmacy_a, pharmacy_b):
