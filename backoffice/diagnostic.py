@@ -19,7 +19,7 @@ from django.db.models.functions import TruncMonth
 
 from backoffice.selectors import AT_RISK_STATUSES
 from claims.models import MONEY_FIELD, Claim
-from core.money import format_decimal, format_euros, format_percent
+from core.money import format_decimal, format_euros, format_percent, quantize_money
 from core.periods import add_months, first_of_month
 from pharmacies.models import DelegationMode, Pharmacy
 from rejections.models import Fault, Rejection
@@ -70,9 +70,7 @@ class Diagnostic:
     def revenue_per_month(self) -> Decimal:
         if not self.months:
             return Decimal("0")
-        return (sum((m.revenue for m in self.months), Decimal("0")) / len(self.months)).quantize(
-            Decimal("0.01")
-        )
+        return quantize_money(sum((m.revenue for m in self.months), Decimal("0")) / len(self.months))
 
     @property
     def rate(self) -> float | None:

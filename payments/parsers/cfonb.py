@@ -52,8 +52,12 @@ def split_records(text: str) -> list[tuple[int, str]]:
     return [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
-def parse_amount(field: str, decimals: str) -> Decimal:
-    """14 characters, sign over-punched on the last one: `0000000001904}` with 2 decimals → -190.40."""
+def decode_amount(field: str, decimals: str) -> Decimal:
+    """14 characters, sign over-punched on the last one: `0000000001904}` with 2 decimals → -190.40.
+
+    A fixed-point decoder of the CFONB layout, not a reader of typed amounts (that is
+    core.money.parse_amount); its value is rounded like every amount (quantize_money).
+    """
     digits, punch = field[:-1], field[-1:]
     if len(field) != 14 or not (digits.isascii() and digits.isdigit()) or punch not in _OVERPUNCH:
         raise ValueError(f"montant illisible « {field} »")
@@ -128,7 +132,7 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
             current_number = number
             current = BankStatement(account_id, currency, None, None, None, None)
             try:
-                current.opening_balance = parse_amount(record[90:104], decimals)
+                current.opening_balance = decode_amount(record[90:104], decimals)
                 current.start_date = parse_date(record[34:40])
             except ValueError as e:
                 problems.append(Problem(n, None, f"ancien solde : {e}"))
@@ -150,7 +154,7 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
             current.currency = current.currency or currency
             last_line, after_bad_movement = None, False
             try:
-                amount = parse_amount(record[90:104], decimals)
+                amount = decode_amount(record[90:104], decimals)
                 booking = parse_date(record[34:40])
                 value = parse_date(record[42:48]) if record[42:48].strip() else None
             except ValueError as e:
@@ -204,7 +208,7 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
                 )
             current.currency = current.currency or currency
             try:
-                current.closing_balance = parse_amount(record[90:104], decimals)
+                current.closing_balance = decode_amount(record[90:104], decimals)
                 current.end_date = parse_date(record[34:40])
             except ValueError as e:
                 problems.append(Problem(n, None, f"nouveau solde : {e}"))

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.problems import ImportFileError
-from payments.parsers.cfonb import parse_amount, parse_cfonb
+from payments.parsers.cfonb import decode_amount, parse_cfonb
 
 from .conftest import SHARED_DATA
 
@@ -30,7 +30,7 @@ def amounts(statement):
     ],
 )
 def test_over_punched_amounts(field, decimals, expected):
-    assert parse_amount(field, decimals) == Decimal(expected)
+    assert decode_amount(field, decimals) == Decimal(expected)
 
 
 def test_akretion_file_letter_key_account_and_balance_gap():
