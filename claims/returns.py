@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from audit.context import audit_job
+from core import statuses
+from core.statuses import sql_in, sql_literal
 
 BATCH_LINES = 50_000
 
 # Claims whose status a person decided: returns still update the amounts, not the status.
-_HUMAN_STATUSES = ["written_off", "reinvoiced"]
+_HUMAN_STATUSES = list(statuses.HUMAN_CLAIM_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,8 @@ def reinvoices_link(*, pharmacy_id: int, followers: ReturnsFollowers) -> int:
                        old.amount_claimed, rj.rejected_on, rj.new_invoice_number
                 FROM claims_claim old
                 JOIN rejected rj ON rj.claim_id = old.id
-                WHERE old.pharmacy_id = %(p)s AND old.status IN ('rejected', 'reinvoiced')
+                WHERE old.pharmacy_id = %(p)s
+                  AND old.status IN {sql_in((statuses.CLAIM_REJECTED, statuses.CLAIM_REINVOICED))}
                   AND NOT EXISTS (SELECT 1 FROM claims_claim x
                                   WHERE x.pharmacy_id = old.pharmacy_id
                                     AND x.reinvoice_of_id = old.id)
@@ -301,8 +304,10 @@ def reinvoices_link(*, pharmacy_id: int, followers: ReturnsFollowers) -> int:
                 FROM unique_pairs u WHERE new.id = u.new_id
                 RETURNING new.id AS new_id, new.invoice_number, u.old_id
             ), old_marked AS (
-                UPDATE claims_claim old SET status = 'reinvoiced', updated_at = now()
-                FROM linked WHERE old.id = linked.old_id AND old.status = 'rejected'
+                UPDATE claims_claim old
+                SET status = {sql_literal(statuses.CLAIM_REINVOICED)}, updated_at = now()
+                FROM linked
+                WHERE old.id = linked.old_id AND old.status = {sql_literal(statuses.CLAIM_REJECTED)}
                 RETURNING old.id
             )
             SELECT coalesce(array_agg(old_id), '{{}}'), coalesce(array_agg(invoice_number), '{{}}')

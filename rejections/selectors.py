@@ -31,7 +31,7 @@ from django.utils import timezone
 from audit.history import HistoryEntry, Subject, object_history
 from claims.ageing import age_bucket_expression, age_filter
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, Organism
-from core.statuses import ACTIONABLE_REJECTION_STATUSES
+from core.statuses import ACTIONABLE_REJECTION_STATUSES, CLAIM_PAID, sql_literal
 from pharmacies.models import Pharmacy, StaffMember, User
 from rejections.models import (
     OPEN_REJECTION_STATUSES,
@@ -171,15 +171,16 @@ def unpaid_worklist(
 # value per pharmacy: a "loose index scan", which PostgreSQL does not plan by
 # itself. A DISTINCT over the claims read every claim of the pharmacies, i.e. grew
 # with their history (docs/decisions.md, "## Scale").
+_NOT_PAID = f"c.status <> {sql_literal(CLAIM_PAID)}"
 _DISTINCT_CLAIM_VALUES = """
     SELECT DISTINCT found.value FROM pharmacies_pharmacy p CROSS JOIN LATERAL (
         WITH RECURSIVE walk(value) AS (
             (SELECT c.{column} FROM claims_claim c
-             WHERE c.pharmacy_id = p.id AND c.status <> 'paid'
+             WHERE c.pharmacy_id = p.id AND {not_paid}
              ORDER BY c.{column} LIMIT 1)
             UNION ALL
             SELECT (SELECT c.{column} FROM claims_claim c
-                    WHERE c.pharmacy_id = p.id AND c.status <> 'paid' AND c.{column} > walk.value
+                    WHERE c.pharmacy_id = p.id AND {not_paid} AND c.{column} > walk.value
                     ORDER BY c.{column} LIMIT 1)
             FROM walk WHERE walk.value IS NOT NULL
         )
@@ -190,7 +191,7 @@ _DISTINCT_CLAIM_VALUES = """
 
 def _distinct_claim_values(column: str, pharmacies: QuerySet[Pharmacy]) -> RawSQL:
     ids_sql, params = pharmacies.order_by().values("pk").query.sql_with_params()
-    return RawSQL(_DISTINCT_CLAIM_VALUES.format(column=column, pharmacies=ids_sql), params)
+    return RawSQL(_DISTINCT_CLAIM_VALUES.format(column=column, pharmacies=ids_sql, not_paid=_NOT_PAID), params)
 
 
 def worklist_filter_choices(*, pharmacies: QuerySet[Pharmacy]) -> dict:

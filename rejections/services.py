@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from claims.models import Claim, ClaimStatus, PayerKind
 from claims.returns import night_transaction
+from core import statuses
 from core.money import euros_sql
+from core.statuses import sql_literal
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
 from rejections.models import (
@@ -509,7 +511,7 @@ def reasons_add_from_returns(cursor, *, pharmacy_id: int, batch_ids: list[int]) 
     still waiting for their claim.
     """
     cursor.execute(
-        """
+        f"""
         INSERT INTO rejections_rejectionreason
             (code, payer_kind, label, category, fault, advice_fix, advice_prevent,
              avoidable_at_counter, to_classify)
@@ -522,7 +524,7 @@ def reasons_add_from_returns(cursor, *, pharmacy_id: int, batch_ids: list[int]) 
               UNION ALL  -- two index scans, never the whole table
               SELECT * FROM claims_returnline
               WHERE pharmacy_id = %(p)s AND claim_id IS NULL) r
-        WHERE r.status = 'REJETE' AND r.reject_code <> ''
+        WHERE r.status = {sql_literal(statuses.RETURN_REJECTED)} AND r.reject_code <> ''
         ORDER BY r.payer_kind, r.reject_code, r.return_date
         ON CONFLICT (payer_kind, code) DO NOTHING
         """,
@@ -536,13 +538,13 @@ def rejections_open_from_returns(
 ) -> int:
     """One rejection (and its "opened" event) per rejecting line; a replay inserts nothing."""
     cursor.execute(
-        """
+        f"""
         WITH opened AS (
             INSERT INTO rejections_rejection
                 (pharmacy_id, claim_id, return_line_id, reason_id, status, amount, rejected_on,
                  claim_sent_on, handled_by, handled_by_overridden, new_invoice_number,
                  write_off_reason, recovered_amount, created_at, updated_at)
-            SELECT r.pharmacy_id, r.claim_id, r.id, rr.id, 'to_handle',
+            SELECT r.pharmacy_id, r.claim_id, r.id, rr.id, {sql_literal(statuses.REJECTION_TO_HANDLE)},
                    c.amount_claimed - greatest(c.amount_paid, 0), r.return_date,
                    c.transmission_date,
                    COALESCE(%(by_category)s::jsonb ->> rr.category, %(default)s),
@@ -552,13 +554,13 @@ def rejections_open_from_returns(
             JOIN rejections_rejectionreason rr
               ON rr.payer_kind = r.payer_kind AND rr.code = r.reject_code
             WHERE r.pharmacy_id = %(p)s AND r.id = ANY(%(lines)s)
-              AND r.status = 'REJETE' AND r.claim_id IS NOT NULL
+              AND r.status = {sql_literal(statuses.RETURN_REJECTED)} AND r.claim_id IS NOT NULL
             ON CONFLICT (pharmacy_id, return_line_id) DO NOTHING
             RETURNING id, pharmacy_id, reason_id
         )
         INSERT INTO rejections_rejectionevent
             (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
-        SELECT opened.pharmacy_id, opened.id, 'opened', '', 'to_handle',
+        SELECT opened.pharmacy_id, opened.id, 'opened', '', {sql_literal(statuses.REJECTION_TO_HANDLE)},
                'Rejet reçu : ' || rr.code || ' ' || rr.label, now()
         FROM opened JOIN rejections_rejectionreason rr ON rr.id = opened.reason_id
         """,
@@ -577,7 +579,7 @@ REJECTED_CLAIMS_SQL = """
     WHERE rj.pharmacy_id = %(p)s AND rj.status = ANY(%(open_rejections)s)
     GROUP BY rj.claim_id
 """
-REJECTED_CLAIMS_PARAMS = {"open_rejections": [str(s) for s in OPEN_REJECTION_STATUSES]}
+REJECTED_CLAIMS_PARAMS = {"open_rejections": list(statuses.OPEN_REJECTION_STATUSES)}
 
 
 def rejections_number_reinvoices(

@@ -24,8 +24,9 @@ from claims.imports.staging import (
     duplicate_problems,
     value_problems,
 )
-from claims.parsers.returns_csv import ReturnRow, iter_return_rows
 from claims.models import ReturnLine
+from claims.parsers.returns_csv import ReturnRow, iter_return_rows
+from core.statuses import RETURN_REJECTED, sql_literal
 from pharmacies.models import Pharmacy
 
 STAGING = "import_returns"
@@ -93,7 +94,7 @@ def returns_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryI
     cursor.execute(
         f"""
         SELECT coalesce(sum(amount_paid), 0),
-               count(*) FILTER (WHERE status = 'REJETE'),
+               count(*) FILTER (WHERE status = {sql_literal(RETURN_REJECTED)}),
                min(return_date), max(return_date)
         FROM {STAGING}
         """

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claims.models import ReturnStatus
-from claims.returns import returns_apply
 from core.money import MONEY_MAX, euros_sql, format_euros
 from rejections.models import Rejection, RejectionStatus
 from tests.factories import ClaimFactory, ReasonFactory, ReturnLineFactory
+from tiers_payant.night import night_returns
 
 
 def _sql_euros(value: Decimal) -> str:
@@ -47,10 +47,10 @@ def test_the_recovered_history_line_writes_a_french_amount(pharmacy_a):
                   payer_kind=claim.payer_kind, organism=claim.organism)
     ReturnLineFactory(status=ReturnStatus.REJECTED, amount_paid=None, reject_code="0450 072",
                       return_date=dt.date(2026, 10, 12), **common)
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     ReturnLineFactory(status=ReturnStatus.PAID, amount_paid=Decimal("1234.56"),
                       payment_date=dt.date(2026, 10, 20), return_date=dt.date(2026, 10, 20), **common)
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     rejection = Rejection.objects.get(claim=claim)
     assert rejection.status == RejectionStatus.CLOSED
