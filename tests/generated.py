@@ -31,3 +31,25 @@ def bank_statement_of(month_dir: Path) -> Path:
 
 def generated_months(data_dir: Path, finess: str) -> list[Path]:
     return sorted(path for path in (data_dir / finess).iterdir() if path.is_dir())
+
+
+def makefile_demo_seed() -> int:
+    """The seed `make demo` uses (the Makefile's DEMO_SEED): the demo's tests follow it."""
+    import re
+
+    makefile = Path(__file__).resolve().parents[1] / "Makefile"
+    return int(re.search(r"^DEMO_SEED \?= (\d+)$", makefile.read_text(), re.M)[1])
+
+
+def generate_demo_data(out: Path, *, months: int = 2, scale: float = 0.15) -> Path:
+    """The demo's pharmacies (the Makefile's seed), smaller: `months` months ending last
+    month, like `make demo`'s year."""
+    from django.utils import timezone
+
+    from core.periods import add_months, first_of_month
+    from synthetic.run import generate
+
+    start = add_months(first_of_month(timezone.localdate()), -months)
+    generate(seed=makefile_demo_seed(), pharmacies=3, months=months, out=str(out), scale=scale,
+             start=f"{start:%Y-%m}")
+    return out

@@ -2,7 +2,6 @@
 
 import io
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from core.periods import add_months, first_of_month
 from reports.models import MonthlyReport
-from synthetic.run import generate
+from tests.generated import generate_demo_data
 
 from backoffice.demo import DEMO_PASSWORD, demo_people_create
 from pharmacies.access import visible_pharmacies
@@ -83,21 +82,10 @@ def test_demo_setup_runs_twice_without_duplicates(db, tmp_path):
 
 # --- the whole demo, as `make demo` runs it, on a small generated set ---------------
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def makefile_demo_seed() -> int:
-    """The seed `make demo` uses: the test follows the Makefile."""
-    return int(re.search(r"^DEMO_SEED \?= (\d+)$", (ROOT / "Makefile").read_text(), re.M)[1])
-
-
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory) -> Path:
     """Two months ending last month, like the demo's year (smaller: scale 0.15)."""
-    out = tmp_path_factory.mktemp("demo")
-    start = add_months(first_of_month(timezone.localdate()), -2)
-    generate(seed=makefile_demo_seed(), pharmacies=3, months=2, out=str(out), scale=0.15, start=f"{start:%Y-%m}")
-    return out
+    return generate_demo_data(tmp_path_factory.mktemp("demo"))
 
 
 def test_the_demo_steps_end_with_last_months_reports_and_the_generators_delegations(demo_data, db, settings, tmp_path):
