@@ -10,6 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+# The earliest month a page, report or command may show: nothing in the product is
+# older, and the arithmetic of a month near year 1 or 9999 (previous/next month, the
+# 12-month trend) would leave the calendar.
+FIRST_MONTH = dt.date(2000, 1, 1)
+
 _MONTH = re.compile(r"([0-9]{4})-(1[0-2]|0[1-9]|[1-9])")
 
 
@@ -56,3 +61,14 @@ def parse_month(text: str) -> dt.date:
     if match is None or int(match[1]) < dt.MINYEAR:
         raise ValueError(f"mois « {text.strip()[:20]} » illisible (format attendu AAAA-MM)")
     return dt.date(int(match[1]), int(match[2]), 1)
+
+
+def check_month(month: dt.date, *, latest: dt.date) -> dt.date:
+    """`month` when it lies between FIRST_MONTH and `latest`'s month; ValueError in French
+    naming the months that can be shown otherwise."""
+    if not FIRST_MONTH <= month <= first_of_month(latest):
+        raise ValueError(
+            f"mois {month.month:02d}/{month.year:04d} hors de la période possible "
+            f"(de {FIRST_MONTH:%m/%Y} à {latest:%m/%Y})"
+        )
+    return month

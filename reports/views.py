@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.periods import add_months, first_of_month, parse_month, previous_month
+from core.periods import FIRST_MONTH, add_months, first_of_month, parse_month, previous_month
 from pharmacies.access import backoffice_view, is_titulaire, pharmacy_view, visible_pharmacies
 from pharmacies.models import Pharmacy
 from rejections.selectors import staff_error_statistics
@@ -25,11 +25,6 @@ from reports.models import MonthlyReport
 from reports.months import month_label, month_name
 from reports.services import report_context
 from reports.statistics import AGE_BUCKETS, month_statistics, pharmacies_comparison
-
-# The earliest month a page may show: nothing in the product is older, and
-# arithmetic on year 1 or 9999 (previous/next month, the 12-month trend) would
-# leave the calendar.
-FIRST_MONTH = dt.date(2000, 1, 1)
 
 
 def _month(request: HttpRequest) -> tuple[dt.date, str]:

@@ -62,3 +62,14 @@ def test_adding_then_removing_months_comes_back(day, count):
     assert add_months(add_months(month, count), -count) == month
     assert parse_month(f"{month.year:04d}-{month.month:02d}") == month
     assert add_months(month, 1) == last_of_month(month) + dt.timedelta(days=1)
+
+
+def test_a_month_outside_what_can_be_shown_is_a_french_value_error():
+    from core.periods import FIRST_MONTH, check_month
+
+    today = D(2026, 11, 23)
+    assert check_month(D(2026, 11, 1), latest=today) == D(2026, 11, 1)
+    assert check_month(FIRST_MONTH, latest=today) == FIRST_MONTH
+    for month in (parse_month("0001-01"), parse_month("9999-12"), D(2026, 12, 1), D(1999, 12, 1)):
+        with pytest.raises(ValueError, match=r"hors de la période possible \(de 01/2000 à 11/2026\)"):
+            check_month(month, latest=today)

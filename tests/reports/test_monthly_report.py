@@ -193,3 +193,11 @@ def test_without_a_titulaire_email_the_report_is_stored_but_not_sent(db, setting
 
     assert report.pdf and report.sent_at is None and report.recipients == ""
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12"])
+def test_the_command_refuses_a_month_outside_the_calendar_in_french(db, month):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="hors de la période possible"):
+        call_command("monthly_reports", month=month, stdout=io.StringIO())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from core.periods import parse_month, previous_month
+from core.periods import check_month, parse_month, previous_month
 from pharmacies.row_security import OperatorCommand
 from reports.models import MonthlyReport
 from reports.months import month_name
@@ -36,6 +36,10 @@ class Command(OperatorCommand):
                 first = parse_month(month)
             except ValueError:
                 raise CommandError("Mois attendu au format AAAA-MM, par exemple 2026-10.")
+            try:
+                check_month(first, latest=timezone.localdate())
+            except ValueError as e:
+                raise CommandError(f"{str(e).capitalize()}.")
         else:
             first = previous_month(timezone.localdate())
         pharmacies = reports_pharmacies()
