@@ -73,9 +73,9 @@ PAYER_WORDS = ("TIERS PAYANT", "CPAM", "CGSS", "CAISSE PRIMAIRE")
 CLASSIFY_SQL = """
 WITH payer AS MATERIALIZED (  -- every known payer's words, normalised once
     SELECT DISTINCT term FROM (
-        SELECT ' ' || match_normalize(name) || ' ' FROM claims_organism WHERE name <> ''
+        SELECT ' ' || trim(match_normalize(name)) || ' ' FROM claims_organism WHERE name <> ''
         UNION ALL
-        SELECT ' ' || match_normalize(operator) || ' ' FROM claims_organism WHERE operator <> ''
+        SELECT ' ' || trim(match_normalize(operator)) || ' ' FROM claims_organism WHERE operator <> ''
         UNION ALL
         SELECT ' ' || w || ' ' FROM unnest(%(payer_words)s::text[]) w
         UNION ALL  -- a bare numeric label carries the payer's code digits (as the matching)
@@ -83,7 +83,7 @@ WITH payer AS MATERIALIZED (  -- every known payer's words, normalised once
     ) t (term)
     WHERE length(trim(term)) >= 3 AND (term LIKE ' %%' OR length(term) = 9)
 ), rule AS MATERIALIZED (
-    SELECT ' ' || match_normalize(pattern) || ' ' AS term, kind,
+    SELECT ' ' || trim(match_normalize(pattern)) || ' ' AS term, kind,
            kind = ANY(%(credit_kinds)s::text[]) AS credit
     FROM payments_bankrule WHERE pharmacy_id = %(p)s
 ), code AS (
@@ -134,7 +134,7 @@ WITH payer AS MATERIALIZED (  -- every known payer's words, normalised once
       AND (%(everything)s
            -- A rule added or removed: the lines with its words, and those a rule sorted.
            OR b.kind_source = 'rule' AND %(touching)s::text IS NOT NULL
-           OR position(' ' || match_normalize(%(touching)s::text) || ' ' IN b.match_text) > 0
+           OR position(' ' || trim(match_normalize(%(touching)s::text)) || ' ' IN b.match_text) > 0
            -- The night's and the import's share: what may have changed since the last
            -- sort (new lines, credits linked since, credits no rule recognised, which
            -- a payer seen since may name).

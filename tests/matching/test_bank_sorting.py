@@ -75,8 +75,9 @@ def test_the_ofx_transaction_type(pharmacy_a, amount, trntype, expected):
 
 def test_a_credit_naming_a_known_payer_is_an_insurers_transfer(pharmacy_a):
     OrganismFactory(kind="AMO", code="016910000", name="CPAM du Rhône")
-    OrganismFactory(kind="AMC", code="0352553659", name="SOLIMUT MUTUELLE DE FRANCE",
-                    operator="Almerys")
+    # Punctuation around a name is no part of it (as the matching reads names).
+    OrganismFactory(kind="AMC", code="0352553659", name="SOLIMUT MUTUELLE DE FRANCE.",
+                    operator="(Almerys)")
     named = _line(pharmacy_a, "2418.37", "VIR SEPA RECU /DE CPAM DU RHONE", operation_code="05")
     by_operator = _line(pharmacy_a, "310.00", "VIR SEPA RECU /DE ALMERYS", operation_code="05")
     by_code = _line(pharmacy_a, "77.10", "VIR 016910000250301000000123")
