@@ -23,6 +23,7 @@ from claims.imports.followers import CLAIMS_WRITTEN
 from claims.imports.organisms import organisms_create_missing
 from claims.imports.result import ImportResult
 from claims.imports.staging import (
+    analyze_table,
     copy_chunk,
     copy_text,
     create_staging_table,
@@ -115,7 +116,8 @@ def claims_import(
             rows += chunk.rows
             if not chunk.rows:
                 continue
-            copy_chunk(cursor, table=STAGING, columns=[c for c, _ in STAGING_COLUMNS], chunk=chunk)
+            copy_chunk(cursor, table=STAGING, columns=[c for c, _ in STAGING_COLUMNS], chunk=chunk,
+                       analyze=rows == chunk.rows)  # the first chunk with rows
             cursor.execute(
                 f"INSERT INTO {KEYS} (line, invoice_number, payer_kind)"
                 f" SELECT line, invoice_number, payer_kind FROM {STAGING}"
@@ -135,6 +137,7 @@ def claims_import(
             created += chunk_created
             updated += chunk_updated
 
+    analyze_table(cursor, table=KEYS)  # filled chunk by chunk, grouped once here
     result.add_problems(
         duplicate_problems(
             cursor,
