@@ -49,41 +49,6 @@ class TimeEntry(models.Model):
         indexes = [models.Index(fields=["pharmacy", "day"])]
 
 
-class JobRun(models.Model):
-    """One run of a background job for one pharmacy and period.
-
-    The unique (pharmacy, job, period) key plus a compare-and-swap on `state`
-    make every job idempotent, so `acks_late` redelivery is safe.
-    """
-
-    class Job(models.TextChoices):
-        NIGHTLY = "nightly", "Traitement de nuit"
-        MONTHLY_REPORT = "monthly_report", "Rapport mensuel"
-
-    class State(models.TextChoices):
-        PENDING = "pending", "En attente"
-        RUNNING = "running", "En cours"
-        DONE = "done", "Terminé"
-        FAILED = "failed", "Échec"
-
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="job_runs")
-    job = models.CharField(max_length=20, choices=Job.choices)
-    period = models.CharField("période", max_length=10, help_text="AAAA-MM-JJ ou AAAA-MM")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    stats = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = "exécution de tâche"
-        constraints = [
-            models.UniqueConstraint(fields=["pharmacy", "job", "period"], name="unique_job_run")
-        ]
-        indexes = [models.Index(fields=["pharmacy", "job", "-finished_at"])]
-
-
 @audit_tracked(identity="category")
 class DelegationRule(models.Model):
     """Partial delegation: who works the rejections of one reason category by default.

@@ -50,7 +50,7 @@ TABLES = (
     "rejections_rejectionevent", "rejections_rejection", "payments_matchproposal",
     "payments_manualdecision", "payments_reconciliation", "payments_bankline",
     "payments_bankstatement", "payments_bankaccount", "claims_returnline",
-    "payments_paymentslip", "claims_claim", "claims_importbatch", "backoffice_jobrun",
+    "payments_paymentslip", "claims_claim", "claims_importbatch", "pharmacies_jobrun",
     "reports_monthlyclaimcount",
     # the audit trail's event tables (TRUNCATE fires no trigger: they would only grow)
     "claims_claimhistory", "rejections_rejectionhistory", "payments_paymentsliphistory",

@@ -231,7 +231,7 @@ class Bench:
 
     def night(self, day: dt.date) -> dict:
 
-        from backoffice.models import JobRun
+        from pharmacies.models import JobRun
         from tiers_payant.tasks import nightly_matching_all
         from pharmacies.models import Pharmacy
 
@@ -252,7 +252,7 @@ class Bench:
         self.django()
         from django.db.models import Max, Min, Sum, F
 
-        from backoffice.models import JobRun
+        from pharmacies.models import JobRun
         from pharmacies.models import Pharmacy
 
         total = Pharmacy.objects.count()

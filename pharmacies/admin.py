@@ -7,7 +7,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pharmacies.access import scope, visible_pharmacies
-from pharmacies.models import Pharmacy, StaffMember, User
+from pharmacies.models import JobRun, Pharmacy, StaffMember, User
 
 # A second factor's secret (and its QR code) is never shown, not even to a superuser:
 # devices are managed by their owner on the account pages.
@@ -61,3 +61,9 @@ class AppUserAdmin(UserAdmin):
             Q(kind__in=[User.Kind.MANAGER, User.Kind.SUPERVISOR])
             | Q(staff_member__pharmacy__in=visible_pharmacies(request.user))
         ).distinct()
+
+
+@admin.register(JobRun)
+class JobRunAdmin(AccessRuleAdmin):
+    list_display = ["pharmacy", "job", "period", "state", "attempts", "finished_at"]
+    list_filter = ["job", "state"]

@@ -111,7 +111,7 @@ SUPERVISOR_ADMIN_PERMISSIONS = frozenset({
     "claims.view_organism", "claims.add_organism", "claims.change_organism",
     "rejections.view_rejectionreason", "rejections.change_rejectionreason",
     "claims.view_importbatch", "claims.view_patientdataaccess",
-    "backoffice.view_jobrun", "backoffice.view_managerassignment",
+    "pharmacies.view_jobrun", "backoffice.view_managerassignment",
     "pharmacies.view_pharmacy", "pharmacies.view_user",
     "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
 })
@@ -153,3 +153,40 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.operator_code})"
+
+
+class JobRun(models.Model):
+    """One run of a background job for one pharmacy and period.
+
+    The unique (pharmacy, job, period) key plus a compare-and-swap on `state`
+    make every job idempotent, so `acks_late` redelivery is safe. Kept with the
+    tenant, below every app: the night (tiers_payant) writes it through
+    `pharmacies.services`, the pages of any app may show the last run.
+    """
+
+    class Job(models.TextChoices):
+        NIGHTLY = "nightly", "Traitement de nuit"
+        MONTHLY_REPORT = "monthly_report", "Rapport mensuel"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="job_runs")
+    job = models.CharField(max_length=20, choices=Job.choices)
+    period = models.CharField("période", max_length=10, help_text="AAAA-MM-JJ ou AAAA-MM")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "exécution de tâche"
+        constraints = [
+            models.UniqueConstraint(fields=["pharmacy", "job", "period"], name="unique_job_run")
+        ]
+        indexes = [models.Index(fields=["pharmacy", "job", "-finished_at"])]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from pharmacies.accounts import user_email_change_request, user_invitation_send
 
-from pharmacies.models import Pharmacy, StaffMember, User
+from pharmacies.models import JobRun, Pharmacy, StaffMember, User
 
 
 def _new_login(*, username: str, email: str, first_name: str, last_name: str, active: bool) -> User:
@@ -85,3 +86,35 @@ def staff_member_update(
         staff_member.save(update_fields=["user"])
         user_invitation_send(request=request, user=staff_member.user, pharmacy_name=staff_member.pharmacy.name)
     return staff_member
+
+
+# --- The runs of a pharmacy's background jobs (JobRun) -----------------------------
+# Asked by the job's orchestrator (the night: tiers_payant.night), which owns no table.
+
+
+def job_run_get(*, pharmacy_id: int, job: str, period: str) -> JobRun:
+    """The run row of (pharmacy, job, period), created pending the first time."""
+    run, _ = JobRun.objects.get_or_create(pharmacy_id=pharmacy_id, job=job, period=period)
+    return run
+
+
+def job_run_claim(*, run: JobRun, force: bool = False) -> bool:
+    """Compare-and-swap to running; False when the run is done already (unless `force`)."""
+    claimable = JobRun.objects.filter(pk=run.pk)
+    if not force:
+        claimable = claimable.exclude(state=JobRun.State.DONE)
+    return bool(claimable.update(
+        state=JobRun.State.RUNNING, attempts=run.attempts + 1, started_at=timezone.now(), error="",
+    ))
+
+
+def job_run_finish(*, run: JobRun, stats: dict | None = None, error: str = "") -> None:
+    """Done with its figures, or failed with its error (claimable again)."""
+    if error:
+        JobRun.objects.filter(pk=run.pk).update(
+            state=JobRun.State.FAILED, error=error[:2000], finished_at=timezone.now()
+        )
+    else:
+        JobRun.objects.filter(pk=run.pk).update(
+            state=JobRun.State.DONE, finished_at=timezone.now(), stats=stats or {}
+        )

@@ -7,13 +7,12 @@ import datetime as dt
 from django.db.models import Count, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from backoffice.models import JobRun
 from claims.ageing import AGE_BUCKETS, age_filter
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
 from core.periods import add_months, first_of_month
 from payments.selectors import unmatched_insurer_transfers_total
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
-from pharmacies.models import Pharmacy, StaffMember
+from pharmacies.models import JobRun, Pharmacy, StaffMember
 from rejections.models import ReasonCategory, Rejection
 from rejections.selectors import rejection_counts_by_status
 from reports.statistics import rejection_rates_by_month

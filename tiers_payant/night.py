@@ -33,16 +33,16 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from audit.context import audit_job
-from backoffice.models import JobRun
 from backoffice.selectors import delegation_handlers
 from backoffice.services import delegation_rules_apply
 from claims.returns import BATCH_LINES, ReturnsFollowers, ReturnsResult, returns_apply
 from claims.unpaid import unpaid_flag
 from payments.classification import bank_lines_classify
 from payments.matching import slips_match
+from pharmacies.models import JobRun
+from pharmacies.services import job_run_claim, job_run_finish, job_run_get
 from rejections.services import (
     REJECTED_CLAIMS_PARAMS,
     REJECTED_CLAIMS_SQL,
@@ -67,34 +67,21 @@ def _pause() -> None:
 
 def nightly_run(*, pharmacy_id: int, day: dt.date, force: bool = False) -> str:
     """Run the night for one pharmacy; returns "done", "skipped" (already done) or "busy"."""
-    run, _ = JobRun.objects.get_or_create(
-        pharmacy_id=pharmacy_id, job=JobRun.Job.NIGHTLY, period=day.isoformat()
-    )
+    run = job_run_get(pharmacy_id=pharmacy_id, job=JobRun.Job.NIGHTLY, period=day.isoformat())
     key = _lock_key(pharmacy_id, day)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
         if not cursor.fetchone()[0]:
             return "busy"
     try:
-        claimable = JobRun.objects.filter(pk=run.pk)
-        if not force:
-            claimable = claimable.exclude(state=JobRun.State.DONE)
-        claimed = claimable.update(
-            state=JobRun.State.RUNNING, attempts=run.attempts + 1,
-            started_at=timezone.now(), error="",
-        )
-        if not claimed:
+        if not job_run_claim(run=run, force=force):
             return "skipped"
         try:
             stats = nightly_steps(pharmacy_id=pharmacy_id, day=day)
         except Exception as exc:
-            JobRun.objects.filter(pk=run.pk).update(
-                state=JobRun.State.FAILED, error=repr(exc)[:2000], finished_at=timezone.now()
-            )
+            job_run_finish(run=run, error=repr(exc))
             raise
-        JobRun.objects.filter(pk=run.pk).update(
-            state=JobRun.State.DONE, finished_at=timezone.now(), stats=stats
-        )
+        job_run_finish(run=run, stats=stats)
         return "done"
     finally:
         with connection.cursor() as cursor:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from backoffice.models import JobRun
+from pharmacies.models import JobRun
 from tiers_payant.night import nightly_run
 from claims.models import ClaimStatus
 from payments import services

@@ -16,7 +16,7 @@ import redis
 from celery import Celery
 from django.conf import settings
 
-from backoffice.models import JobRun
+from pharmacies.models import JobRun
 from claims.models import Claim, ReturnLine
 from payments.models import MatchProposal, Reconciliation
 from rejections.models import Rejection

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backoffice.models import JobRun
+from pharmacies.models import JobRun
 from pharmacies.models import User
 
 
@@ -43,12 +43,12 @@ def test_the_admin_lists_only_the_pharmacies_the_supervisor_may_see(login, super
         JobRun.objects.create(pharmacy=pharmacy, job=JobRun.Job.NIGHTLY, period="2026-11-30",
                               state=JobRun.State.DONE, finished_at=timezone.now())
     client = login(supervisor)
-    runs = client.get(reverse("admin:backoffice_jobrun_changelist")).text
+    runs = client.get(reverse("admin:pharmacies_jobrun_changelist")).text
     pharmacies = client.get(reverse("admin:pharmacies_pharmacy_changelist")).text
     assert pharmacy_a.name in runs and pharmacy_n.name not in runs
     assert pharmacy_a.name in pharmacies and pharmacy_n.name not in pharmacies
     hidden = JobRun.objects.get(pharmacy=pharmacy_n)
-    assert client.get(reverse("admin:backoffice_jobrun_change", args=[hidden.pk])).status_code in (302, 404)
+    assert client.get(reverse("admin:pharmacies_jobrun_change", args=[hidden.pk])).status_code in (302, 404)
 
 
 def test_a_superuser_exists_only_through_break_glass_with_a_reason_and_it_is_logged(supervisor):

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from backoffice.models import JobRun
+from pharmacies.models import JobRun
 from claims.models import ClaimStatus, ImportBatch, PayerKind
 from pharmacies.models import DelegationMode, StaffRole
 from rejections.models import Fault, ReasonCategory

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.models import JobRun
+from pharmacies.models import JobRun
 from claims.models import ClaimStatus, ImportBatch
 from rejections.models import RejectionStatus as S
 from tests.factories import BankLineFactory, ClaimFactory, RejectionFactory
