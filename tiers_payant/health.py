@@ -23,8 +23,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from backoffice.models import JobRun
-from pharmacies.models import User
+from pharmacies.models import JobRun, User
 from pharmacies.row_security import ALL_PHARMACIES, database_scope
 
 # Beyond these ages a job is late: the night runs every night, the reports monthly.

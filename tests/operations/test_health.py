@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.models import JobRun
+from pharmacies.models import JobRun
 
 
 def _night(pharmacy, *, hours_ago: float) -> None:
