@@ -39,7 +39,6 @@ import pghistory
 import pgtrigger
 from django.db import models
 
-
 _ATTACH_CONTEXT = "WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) "
 _ATTACHED_CONTEXT_JOIN = ", _pgh_attached_context;"
 

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from pharmacies.admin import AccessRuleAdmin
-
 from backoffice.models import ManagerAssignment
+from pharmacies.admin import AccessRuleAdmin
 
 
 @admin.register(ManagerAssignment)

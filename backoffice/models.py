@@ -88,7 +88,7 @@ class LetterTemplate(models.Model):
         return self.name
 
 
-def reminder_path(instance: "Reminder", filename: str) -> str:
+def reminder_path(instance: Reminder, filename: str) -> str:
     return f"reminders/{instance.pharmacy_id}/{filename}"
 
 

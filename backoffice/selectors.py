@@ -34,7 +34,12 @@ from django.utils import timezone
 
 from audit.history import HistoryEntry, Subject, object_history
 from backoffice.models import (
-    ContactLog, DelegationRule, ManagerAssignment, Reminder, ReminderClaim, TimeEntry,
+    ContactLog,
+    DelegationRule,
+    ManagerAssignment,
+    Reminder,
+    ReminderClaim,
+    TimeEntry,
 )
 from claims.models import MONEY_FIELD, Claim, ClaimStatus, ImportBatch, Organism
 from core.periods import add_months, first_of_month

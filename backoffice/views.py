@@ -3,7 +3,7 @@ rejections, diagnostic), letter templates and the supervisor's view."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,11 +30,11 @@ from backoffice.forms import (
 from backoffice.models import DelegationRule, LetterTemplate, Reminder
 from backoffice.reminders import reminder_create
 from backoffice.selectors import (
+    REMINDER_CLAIMS_PER_PAYER,
     contact_logs_for,
     delegable_pharmacies,
     delegation_history,
     managers,
-    REMINDER_CLAIMS_PER_PAYER,
     organisms_with_candidates,
     payer_claims_page,
     portfolio_rows,
@@ -48,7 +48,11 @@ from backoffice.selectors import (
     time_entries_for,
 )
 from pharmacies.access import (
-    backoffice_view, pharmacy_or_404, pharmacy_view, supervisor_view, visible_pharmacies,
+    backoffice_view,
+    pharmacy_or_404,
+    pharmacy_view,
+    supervisor_view,
+    visible_pharmacies,
 )
 from pharmacies.models import DelegationMode, Pharmacy, User
 from pharmacies.row_security import database_scope

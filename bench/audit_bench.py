@@ -51,15 +51,15 @@ from django.core.management import call_command  # noqa: E402
 
 call_command("migrate", verbosity=0)
 
+import matching_bench  # noqa: E402
 import pghistory  # noqa: E402
 import pgtrigger  # noqa: E402
 from django.db import connection  # noqa: E402
+from import_bench import BENCH_FINESS, write_claims_file  # noqa: E402
 
-import matching_bench  # noqa: E402
 from audit.tracking import _StatementEvent, event_model_for  # noqa: E402
 from claims.imports.services import import_file_run  # noqa: E402
 from claims.models import Claim, ImportBatch  # noqa: E402
-from import_bench import BENCH_FINESS, write_claims_file  # noqa: E402
 from pharmacies.models import Pharmacy  # noqa: E402
 
 AUDIT_EVENTS = [(model, trigger) for model, trigger in pgtrigger.registered()

@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from django.core.management import call_command
-    from django.db.models import Count, F, Sum
+    from django.db.models import Count, Sum
 
     from payments.models import BankLine
     from payments.selectors import unmatched_insurer_transfers_total

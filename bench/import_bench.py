@@ -99,7 +99,7 @@ def setup_django():
     import django
 
     django.setup()
-    from pharmacies.row_security import operator_process  # noqa: E402
+    from pharmacies.row_security import operator_process
 
     operator_process()  # a bench holds the server: every pharmacy (row-level security)
 
@@ -205,10 +205,10 @@ def child_import(path: Path, chunk_rows: int | None = None) -> None:
         from claims.imports import claims_sql
 
         claims_sql.CHUNK_ROWS = chunk_rows
+    from django.db import connection
+
     from claims.imports.services import import_file_run
     from pharmacies.models import Pharmacy
-
-    from django.db import connection
 
     empty_claims()
     pharmacy = Pharmacy.objects.get(finess=BENCH_FINESS)

@@ -81,15 +81,14 @@ def users_file(*, staff_count: int, manager_count: int, per_pharmacy: int, seed:
 
     operator_process()  # the bench holds the server (row-level security)
     from django_otp.plugins.otp_totp.models import TOTPDevice
+    from scale_bench import MANAGER_PREFIX
 
     from backoffice.demo import DEMO_PASSWORD
     from claims.models import Claim
+    from core.statuses import ACTIONABLE_REJECTION_STATUSES
     from pharmacies.access import visible_pharmacies
     from pharmacies.models import DelegationMode, Pharmacy, StaffMember, User
-    from core.statuses import ACTIONABLE_REJECTION_STATUSES
     from rejections.models import ReasonCategory, Rejection
-
-    from scale_bench import MANAGER_PREFIX
 
     rng = random.Random(seed)
 

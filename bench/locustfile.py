@@ -24,7 +24,6 @@ import re
 import time
 
 from locust import HttpUser, between, events, task
-
 from totp import totp  # bench/totp.py (locust puts the locustfile's folder on sys.path)
 
 USERS = json.loads(open(os.environ["LOCUST_USERS_FILE"], encoding="utf-8").read())

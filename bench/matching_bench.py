@@ -41,8 +41,8 @@ operator_process()  # a bench holds the server: every pharmacy (row-level securi
 
 from django.db import connection, connections  # noqa: E402
 
-from tiers_payant.night import nightly_steps  # noqa: E402
 from pharmacies.row_security import database_scope  # noqa: E402
+from tiers_payant.night import nightly_steps  # noqa: E402
 
 NIGHT = dt.date(2025, 12, 31)
 CLAIMS_PER_PHARMACY = 40_000  # about a year of a large pharmacy
@@ -295,9 +295,8 @@ def count(table: str, where: str = "TRUE") -> int:
 def naive_night(pharmacy_id: int) -> float:
     """The obvious per-row ORM code, for comparison (same outcome on this data)."""
     from django.db import transaction
-    from django.utils import timezone
-
     from django.db.models import Q
+    from django.utils import timezone
 
     from claims.models import Claim, ImportBatch, ReturnLine
     from payments.models import BankLine, PaymentSlip, Reconciliation

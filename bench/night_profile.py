@@ -21,8 +21,8 @@ import time
 import matching_bench as bench  # sets Django up, as operators' scope
 from django.db import connection
 
-from tiers_payant.night import nightly_steps
 from pharmacies.row_security import database_scope
+from tiers_payant.night import nightly_steps
 
 
 def main() -> None:

@@ -47,12 +47,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from scale_bench import MANAGER_PREFIX  # noqa: E402
 
+from core.statuses import ACTIONABLE_REJECTION_STATUSES  # noqa: E402
 from pharmacies.access import visible_pharmacies  # noqa: E402
 from pharmacies.models import DelegationMode, StaffMember, User  # noqa: E402
-from core.statuses import ACTIONABLE_REJECTION_STATUSES  # noqa: E402
 from rejections.models import Rejection  # noqa: E402
-from scale_bench import MANAGER_PREFIX  # noqa: E402
 
 OPEN = ACTIONABLE_REJECTION_STATUSES
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stdnum.fr import nir  # noqa: E402
+from stdnum.fr import nir
 
-from claims.parsers.claims_csv import iter_claim_rows  # noqa: E402
-from core.problems import Problem  # noqa: E402
+from claims.parsers.claims_csv import iter_claim_rows
+from core.problems import Problem
 
 HEADER = (
     "finess;facture;lot;date_soins;date_transmission;nir;rang;patient;payeur;organisme;"

@@ -123,10 +123,11 @@ def main() -> None:
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="reminders-bench-")
     client = client_for(manager)
     url = f"/backoffice/pharmacies/{pharmacy.pk}/relances/"
+    from django.db.models import Count
+
     from backoffice.models import LetterTemplate
     from backoffice.selectors import reminder_groups
     from claims.models import Claim
-    from django.db.models import Count
 
     biggest = reminder_groups(pharmacy=pharmacy, per_payer=0).object_list[0].organism
     thirty = (Claim.objects.filter(pharmacy=pharmacy, status__in=("rejected", "unpaid")).values("organism")

@@ -34,7 +34,7 @@ def django_setup():
     import django
 
     django.setup()
-    from pharmacies.row_security import operator_process  # noqa: E402
+    from pharmacies.row_security import operator_process
 
     operator_process()  # a bench holds the server: every pharmacy (row-level security)
 

@@ -231,9 +231,8 @@ class Bench:
 
     def night(self, day: dt.date) -> dict:
 
-        from pharmacies.models import JobRun
+        from pharmacies.models import JobRun, Pharmacy
         from tiers_payant.tasks import nightly_matching_all
-        from pharmacies.models import Pharmacy
 
         total = Pharmacy.objects.count()
         runs = JobRun.objects.filter(job=JobRun.Job.NIGHTLY, period=day.isoformat())
@@ -250,10 +249,9 @@ class Bench:
     def night_summary(self, day: dt.date, *, sent_at: dt.datetime | None = None) -> dict:
         """A night's figures from its JobRun rows (without `sent_at`: from the first start)."""
         self.django()
-        from django.db.models import Max, Min, Sum, F
+        from django.db.models import F, Max, Min, Sum
 
-        from pharmacies.models import JobRun
-        from pharmacies.models import Pharmacy
+        from pharmacies.models import JobRun, Pharmacy
 
         total = Pharmacy.objects.count()
         runs = JobRun.objects.filter(job=JobRun.Job.NIGHTLY, period=day.isoformat()).exclude(finished_at=None)
@@ -295,11 +293,12 @@ class Bench:
 
     def reports(self) -> dict:
         self.django()
-        from reports.models import MonthlyReport
-        from core.periods import previous_month
-        from reports.tasks import monthly_reports_all
-        from pharmacies.models import Pharmacy
         from django.utils import timezone
+
+        from core.periods import previous_month
+        from pharmacies.models import Pharmacy
+        from reports.models import MonthlyReport
+        from reports.tasks import monthly_reports_all
 
         month = previous_month(timezone.localdate())
         total = Pharmacy.objects.count()

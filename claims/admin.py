@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from pharmacies.admin import AccessRuleAdmin
-
 from claims.models import ImportBatch, Organism, PatientDataAccess
+from pharmacies.admin import AccessRuleAdmin
 
 
 @admin.register(Organism)

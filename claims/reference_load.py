@@ -6,8 +6,8 @@ imported files keep their rows; reference rows are upserted by (kind, code).
 
 from __future__ import annotations
 
-from claims.reference_data import reference_rows_upsert
 from claims.reference import ORGANISMS
+from claims.reference_data import reference_rows_upsert
 
 FIELDS = ("name", "operator", "usual_delay_days")
 

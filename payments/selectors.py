@@ -11,7 +11,12 @@ from audit.history import HistoryEntry, Subject, object_history
 from audit.tracking import event_model_for
 from claims.models import MONEY_FIELD
 from payments.models import (
-    BankLine, BankRule, ManualDecision, MatchProposal, PaymentSlip, Reconciliation,
+    BankLine,
+    BankRule,
+    ManualDecision,
+    MatchProposal,
+    PaymentSlip,
+    Reconciliation,
 )
 from pharmacies.models import Pharmacy
 

@@ -18,7 +18,12 @@ from core.money import format_euros
 from payments.classification import bank_lines_classify
 from payments.matching import reconciliation_totals_refresh
 from payments.models import (
-    BankLine, BankRule, ManualDecision, MatchProposal, PaymentSlip, Reconciliation,
+    BankLine,
+    BankRule,
+    ManualDecision,
+    MatchProposal,
+    PaymentSlip,
+    Reconciliation,
 )
 from pharmacies.models import Pharmacy, User
 

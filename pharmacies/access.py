@@ -12,8 +12,9 @@ Every selector and service that reads or writes tenant data takes this set
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet

@@ -7,7 +7,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from pharmacies.accounts import EmailChangeRefused, user_email_change_confirm, user_other_sessions_end
+from pharmacies.accounts import (
+    EmailChangeRefused,
+    user_email_change_confirm,
+    user_other_sessions_end,
+)
 from pharmacies.two_factor import user_has_two_factor
 
 

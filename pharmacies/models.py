@@ -25,7 +25,7 @@ class DelegationMode(models.TextChoices):
 
 
 class PharmacyQuerySet(models.QuerySet):
-    def delegated(self) -> "PharmacyQuerySet":
+    def delegated(self) -> PharmacyQuerySet:
         return self.exclude(delegation_mode=DelegationMode.NONE)
 
 

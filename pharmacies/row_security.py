@@ -33,11 +33,10 @@ the application must connect as an ordinary role that owns its tables
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Callable
 
 from django.core import checks
 from django.core.management.base import BaseCommand

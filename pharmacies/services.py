@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from pharmacies.accounts import user_email_change_request, user_invitation_send
-
 from pharmacies.models import JobRun, Pharmacy, StaffMember, User
 
 

@@ -4,8 +4,8 @@ The pharmacy's home page and the staff statistics are figures: `reports/views.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse

@@ -184,7 +184,7 @@ class RejectionEvent(models.Model):
         indexes = [models.Index(fields=["pharmacy", "rejection", "created_at"])]
 
 
-def attachment_path(instance: "Attachment", filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.pharmacy_id}/{instance.rejection_id}/{filename}"
 
 

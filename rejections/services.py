@@ -10,9 +10,8 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from claims.patient_access import patient_access_log
 from pharmacies.access import pharmacy_view
 from pharmacies.models import DelegationMode, Pharmacy
 from pharmacies.redirects import local_url_or
-from claims.patient_access import patient_access_log
 from rejections import selectors, services
 from rejections.forms import (
     AssignForm,

@@ -10,8 +10,8 @@ from django.db.models.functions import Coalesce
 from claims.ageing import AGE_BUCKETS, age_filter
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
 from core.periods import add_months, first_of_month
-from payments.selectors import unmatched_insurer_transfers_total
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
+from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import JobRun, Pharmacy, StaffMember
 from rejections.models import ReasonCategory, Rejection
 from rejections.selectors import rejection_counts_by_status

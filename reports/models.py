@@ -7,7 +7,7 @@ from django.db import models
 from pharmacies.models import Pharmacy
 
 
-def report_path(instance: "MonthlyReport", filename: str) -> str:
+def report_path(instance: MonthlyReport, filename: str) -> str:
     return f"reports/{instance.pharmacy_id}/{filename}"
 
 

@@ -7,13 +7,13 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from claims.ageing import AGE_BUCKETS, age_filter
 from claims.models import OPEN_CLAIM_STATUSES, Claim
 from core.periods import add_months, first_of_month
 from payments.models import BankLine, PaymentSlip
 from pharmacies.models import Pharmacy
 from rejections.models import Rejection
 from reports.models import MonthlyReport
-from claims.ageing import AGE_BUCKETS, age_filter
 
 
 def report_lease_remaining(*, pharmacy_id: int, month: dt.date) -> float | None:

@@ -12,7 +12,18 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
-    Aggregate, Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, QuerySet, Sum, Value,
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 

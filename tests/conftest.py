@@ -17,7 +17,6 @@ import shutil
 import pytest
 
 from pharmacies.models import DelegationMode, StaffRole, User
-from tests.sessions import two_factor_pass
 from tests.factories import (
     TEST_PASSWORD,
     ClaimFactory,
@@ -27,6 +26,7 @@ from tests.factories import (
     StaffMemberFactory,
     UserFactory,
 )
+from tests.sessions import two_factor_pass
 
 
 @pytest.fixture

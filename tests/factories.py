@@ -50,7 +50,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
-    def persist(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy hook
+    def persist(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 

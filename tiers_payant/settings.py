@@ -5,8 +5,8 @@ DATABASE_URL (else embedded PostgreSQL), CELERY_BROKER_URL (else tasks run
 inline), EMAIL_URL-like settings via DJANGO_EMAIL_BACKEND, MEDIA_ROOT.
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 import pghistory
 from celery.schedules import crontab

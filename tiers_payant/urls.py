@@ -4,10 +4,10 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from backoffice import views
-from tiers_payant import health
 from pharmacies import account_views, two_factor_views
 from pharmacies import urls as pharmacies_urls
 from reports import urls as reports_urls
+from tiers_payant import health
 
 admin.site.site_header = "Administration du tiers-payant"
 admin.site.site_title = "Tiers-payant"

@@ -33,8 +33,8 @@ from claims.imports.staging import (
     pipelined,
     value_problems,
 )
-from claims.parsers.claims_csv import ClaimRow, iter_claim_rows
 from claims.models import Claim, ClaimStatus
+from claims.parsers.claims_csv import ClaimRow, iter_claim_rows
 from pharmacies.models import Pharmacy
 
 STAGING = "import_claims"  # one chunk at a time

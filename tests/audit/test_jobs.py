@@ -12,7 +12,6 @@ from django.db.models import F
 
 from audit.context import audit_job
 from audit.tracking import event_model_for
-from tiers_payant.night import nightly_run
 from claims.models import Claim
 from claims.retention import patient_identity_purge
 from payments.models import PaymentSlip, Reconciliation
@@ -21,6 +20,7 @@ from rejections.selectors import rejection_file_history
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
 from tests.generated import generated_months, import_generated_month
+from tiers_payant.night import nightly_run
 
 ClaimHistory = event_model_for(Claim)
 RejectionHistory = event_model_for(Rejection)

@@ -98,7 +98,7 @@ def test_an_unlink_is_recorded_as_a_deletion_by_its_user(login, preparateur_n, p
 def test_delegation_rules_show_who_changed_them(login, manager_a, pharmacy_b):
     client = login(manager_a)
     url = reverse("backoffice:rules", args=[pharmacy_b.pk])
-    data = {category: "pharmacy" for category in ReasonCategory.values} | {"amo_rights": "backoffice"}
+    data = dict.fromkeys(ReasonCategory.values, "pharmacy") | {"amo_rights": "backoffice"}
     assert client.post(url, data).status_code == 302
     html = client.get(url).content.decode()
     assert "Historique des modifications" in html

@@ -20,9 +20,7 @@ from core.money import format_euros
 from pharmacies.models import DelegationMode, User
 from rejections.models import HandledBy, Rejection, RejectionStatus
 from reports.statistics import monthly_counts_refresh
-from tests.sessions import log_in_through_the_browser
 from tests.backoffice.reminder_dataset import build_reminder_candidates
-from tests.screenshots import screenshots_dir
 from tests.factories import (
     BankLineFactory,
     ClaimFactory,
@@ -31,6 +29,8 @@ from tests.factories import (
     RejectionFactory,
     UserFactory,
 )
+from tests.screenshots import screenshots_dir
+from tests.sessions import log_in_through_the_browser
 
 SCREENSHOTS = screenshots_dir()
 

@@ -76,7 +76,7 @@ def test_rules_apply_in_one_update(pharmacy_b, django_assert_num_queries):
 
 def test_manager_saves_rules_from_the_page(login, manager_a, pharmacy_b):
     rejection = RejectionFactory(claim__pharmacy=pharmacy_b, reason=ReasonFactory(category=ReasonCategory.TECHNICAL))
-    data = {value: HandledBy.PHARMACY for value in ReasonCategory.values}
+    data = dict.fromkeys(ReasonCategory.values, HandledBy.PHARMACY)
     data[ReasonCategory.TECHNICAL] = HandledBy.BACKOFFICE
     assert login(manager_a).post(reverse("backoffice:rules", args=[pharmacy_b.pk]), data).status_code == 302
     rejection.refresh_from_db()

@@ -6,8 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
-from tests.sessions import two_factor_pass
 from django.urls import reverse
 
 from backoffice.models import ManagerAssignment, TimeEntry
@@ -23,6 +21,7 @@ from tests.factories import (
     RejectionFactory,
     UserFactory,
 )
+from tests.sessions import two_factor_pass
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 23)

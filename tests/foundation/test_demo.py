@@ -10,14 +10,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from core.periods import add_months, first_of_month
-from reports.models import MonthlyReport
-from tests.generated import generate_demo_data
-
 from backoffice.demo import DEMO_PASSWORD, demo_people_create
+from core.periods import add_months, first_of_month
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, StaffMember, User
+from reports.models import MonthlyReport
 from tests.factories import finess_for
+from tests.generated import generate_demo_data
 
 
 def pharmacies_json(tmp_path, count=3):

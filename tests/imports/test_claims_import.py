@@ -225,7 +225,11 @@ def test_claims_tenancy_the_same_invoice_in_two_pharmacies_is_two_claims(pharmac
 
 
 def test_a_twin_upload_committed_first_makes_the_other_fail_naming_it(pharmacy_a, titulaire_a, tmp_path):
-    from claims.imports.services import import_batch_analyse, import_batch_commit, import_batch_create
+    from claims.imports.services import (
+        import_batch_analyse,
+        import_batch_commit,
+        import_batch_create,
+    )
     from claims.imports.storage import file_fingerprint
 
     path = write(tmp_path, "f.csv", claims_text(pharmacy_a.finess, 2))

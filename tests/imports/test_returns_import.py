@@ -9,9 +9,16 @@ import pytest
 from django.db import connection
 
 from claims.models import Claim, ClaimStatus, ImportBatch, ReturnLine
-from tiers_payant.night import night_returns
 from payments.models import PaymentSlip
-from tests.imports.helpers import CPAM_RHONE, RETURNS_HEADER, claims_text, run_import, snapshot, write
+from tests.imports.helpers import (
+    CPAM_RHONE,
+    RETURNS_HEADER,
+    claims_text,
+    run_import,
+    snapshot,
+    write,
+)
+from tiers_payant.night import night_returns
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,8 @@ from claims.imports.services import import_batch_confirm, import_batch_create
 from claims.imports.storage import import_file_path, import_file_store
 from claims.models import Claim, ImportBatch
 from tests.factories import PharmacyFactory
-from tests.workers import test_database_url
 from tests.imports.helpers import claims_text
+from tests.workers import test_database_url
 
 REDIS_URL = os.environ.get("IMPORTS_TEST_REDIS", "redis://127.0.0.1:6379/9")
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,13 @@ from decimal import Decimal
 
 from claims.models import ReturnStatus
 from tests.factories import (
-    BankAccountFactory, BankLineFactory, ClaimFactory, OrganismFactory, PaymentSlipFactory,
-    ReasonFactory, ReturnLineFactory,
+    BankAccountFactory,
+    BankLineFactory,
+    ClaimFactory,
+    OrganismFactory,
+    PaymentSlipFactory,
+    ReasonFactory,
+    ReturnLineFactory,
 )
 
 DAY = dt.date(2026, 12, 15)

@@ -8,7 +8,10 @@ from decimal import Decimal
 from payments.matching import slips_match
 from payments.models import BankLine, ManualDecision, MatchProposal, PaymentSlip, Reconciliation
 from tests.factories import (
-    BankAccountFactory, BankLineFactory, OrganismFactory, PaymentSlipFactory,
+    BankAccountFactory,
+    BankLineFactory,
+    OrganismFactory,
+    PaymentSlipFactory,
 )
 
 

@@ -10,13 +10,15 @@ import pytest
 from django.urls import reverse
 
 from audit.tracking import event_model_for
-from tiers_payant.night import nightly_run
 from payments.classification import bank_lines_classify
 from payments.models import BankLine, BankRule, MatchProposal, Reconciliation
 from payments.selectors import (
-    bank_line_history, unmatched_insurer_transfers, unmatched_insurer_transfers_total,
+    bank_line_history,
+    unmatched_insurer_transfers,
+    unmatched_insurer_transfers_total,
 )
 from tests.factories import BankAccountFactory, BankLineFactory, OrganismFactory, PaymentSlipFactory
+from tiers_payant.night import nightly_run
 
 
 def _line(pharmacy, amount: str, label: str, **details) -> BankLine:

@@ -12,7 +12,11 @@ from payments.classification import bank_lines_classify
 from payments.models import BankLine
 from pharmacies.models import StaffRole
 from tests.factories import (
-    TEST_PASSWORD, BankAccountFactory, BankLineFactory, OrganismFactory, PharmacyFactory,
+    TEST_PASSWORD,
+    BankAccountFactory,
+    BankLineFactory,
+    OrganismFactory,
+    PharmacyFactory,
     StaffMemberFactory,
 )
 from tests.screenshots import screenshots_dir

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from tiers_payant.night import nightly_run
 from backoffice.selectors import annotate_figures
 from payments.models import BankLine
 from payments.selectors import unmatched_insurer_transfers, unmatched_insurer_transfers_total
@@ -29,6 +28,7 @@ from reports.dashboard import pharmacy_dashboard
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
 from tests.generated import generated_months, import_or_fail
+from tiers_payant.night import nightly_run
 
 SEED, PHARMACIES, MONTHS = 35, 4, 3
 START = "2025-03"

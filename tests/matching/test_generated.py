@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tiers_payant.night import nightly_run
 from claims.models import Claim, ReturnLine
 from payments.models import BankLine, PaymentSlip, Reconciliation
 from rejections.models import OPEN_REJECTION_STATUSES, Rejection, RejectionStatus
@@ -21,6 +20,8 @@ from synthetic.run import generate
 from tests.factories import PharmacyFactory
 from tests.generated import generated_months, import_generated_month
 from tests.matching.snapshot import database_snapshot
+from tiers_payant.night import nightly_run
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:

@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from pharmacies.models import JobRun
-from tiers_payant.night import nightly_run
 from claims.models import ClaimStatus
 from payments import services
 from payments.models import Reconciliation
+from pharmacies.models import JobRun
 from rejections.models import Rejection
 from reports.models import MonthlyClaimCount
 from tests.matching.scenario import DAY, night_scenario
 from tests.matching.snapshot import database_snapshot
+from tiers_payant.night import nightly_run
 
 
 def test_the_night_applies_everything(pharmacy_a):

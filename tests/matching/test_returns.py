@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from claims.models import ClaimStatus, ReturnStatus
 from claims import returns as returns_module
-from tiers_payant.night import night_returns
+from claims.models import ClaimStatus, ReturnStatus
 from rejections.models import Rejection, RejectionEvent, RejectionReason, RejectionStatus
 from tests.factories import ClaimFactory, ReasonFactory, ReturnLineFactory
+from tiers_payant.night import night_returns
 
 
 def _unlinked_return(claim, **fields):

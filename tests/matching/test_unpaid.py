@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from claims.models import Claim, ClaimStatus
 from claims.ageing import age_bucket, age_bucket_expression
+from claims.models import Claim, ClaimStatus
 from claims.unpaid import unpaid_flag
 from tests.factories import ClaimFactory, OrganismFactory, ReturnLineFactory
 

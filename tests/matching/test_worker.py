@@ -16,13 +16,13 @@ import redis
 from celery import Celery
 from django.conf import settings
 
-from pharmacies.models import JobRun
 from claims.models import Claim, ReturnLine
 from payments.models import MatchProposal, Reconciliation
+from pharmacies.models import JobRun
 from rejections.models import Rejection
+from tests.factories import PharmacyFactory
 from tests.matching.scenario import DAY, night_scenario
 from tests.workers import Worker, wait_until
-from tests.factories import PharmacyFactory
 
 REDIS_URL = os.environ.get("MATCHING_TEST_REDIS", "redis://127.0.0.1:6379/7")
 VISIBILITY_TIMEOUT = 4

@@ -12,7 +12,6 @@ import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
-
 from django.db.models import Count, Sum
 
 from claims.models import Claim

@@ -11,7 +11,12 @@ from openpyxl import load_workbook
 
 from rejections.models import Rejection, RejectionStatus
 from reports.exports import (
-    NUMBER_FORMATS, Column, Sheet, rejections_sheet, workbook_response, write_workbook,
+    NUMBER_FORMATS,
+    Column,
+    Sheet,
+    rejections_sheet,
+    workbook_response,
+    write_workbook,
 )
 from tests.reports.dataset import build_month
 

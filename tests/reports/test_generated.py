@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tiers_payant.night import nightly_run
 from pharmacies.models import StaffMember, User
 from reports.services import report_produce
 from reports.statistics import month_statistics
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
 from tests.generated import generated_months, import_generated_month
+from tiers_payant.night import nightly_run
 
 MONTHS = 3  # 2025-07..2025-09; the report covers the middle month, whose returns all came in
 REPORT_MONTH = dt.date(2025, 8, 1)

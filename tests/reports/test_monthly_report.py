@@ -13,8 +13,8 @@ from pharmacies.models import StaffRole
 from reports.models import MonthlyReport
 from reports.selectors import report_lease_remaining
 from reports.services import report_produce
-from reports.tasks import monthly_reports_all
 from reports.statistics import month_statistics
+from reports.tasks import monthly_reports_all
 from tests.factories import PharmacyFactory, StaffMemberFactory
 from tests.reports.dataset import build_month
 

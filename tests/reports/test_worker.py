@@ -16,8 +16,8 @@ from django.db import connection
 from pharmacies.models import StaffRole
 from reports.models import MonthlyReport
 from tests.factories import PharmacyFactory, StaffMemberFactory
-from tests.workers import test_database_url
 from tests.reports.dataset import build_month
+from tests.workers import test_database_url
 
 REDIS_DB = 8  # the reports engineer's Redis db (docs/helper-rules.md)
 BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"

@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pharmacies.models import JobRun
-from pharmacies.models import User
+from pharmacies.models import JobRun, User
 
 
 def test_the_supervisor_is_not_a_superuser_and_cannot_change_a_users_kind_or_password(login, supervisor, manager_a):

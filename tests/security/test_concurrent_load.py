@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from tiers_payant.night import nightly_steps
 from claims.imports.services import ImportRefused, import_file_run
 from claims.models import ImportBatch
 from pharmacies.row_security import database_scope, tenant_tables
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
 from tests.generated import bank_statement_of, generated_months
+from tiers_payant.night import nightly_steps
 
 # Natural keys only: ids differ between the two runs, the business state must not.
 STATE = {
@@ -107,7 +107,7 @@ class Crowd:
                 with database_scope([self.pharmacy_id]):
                     start.wait()
                     job()
-            except BaseException as error:  # noqa: BLE001 — reported by the test
+            except BaseException as error:
                 self.errors.append(error)
             finally:
                 connections.close_all()

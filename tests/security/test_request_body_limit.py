@@ -8,7 +8,6 @@ from django.test import Client
 from django.test.client import ClientHandler
 
 
-
 class EndlessBody:
     """A request body of any announced length that counts what the server reads of it."""
 

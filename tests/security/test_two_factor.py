@@ -5,7 +5,6 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import TEST_PASSWORD
-
 from tests.sessions import current_code
 
 

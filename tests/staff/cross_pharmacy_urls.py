@@ -2,8 +2,7 @@
 
 from django.urls import include, path
 
-from pharmacies.access import backoffice_view
-from pharmacies.access import visible_pharmacies
+from pharmacies.access import backoffice_view, visible_pharmacies
 from rejections.pages import rejection_worklist_response, unpaid_worklist_response
 
 

@@ -12,11 +12,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from pharmacies.models import JobRun
 from claims.models import ClaimStatus, ImportBatch, PayerKind
-from pharmacies.models import DelegationMode, StaffRole
+from pharmacies.models import DelegationMode, JobRun, StaffRole
 from rejections.models import Fault, ReasonCategory
-from tests.screenshots import screenshots_dir
 from tests.factories import (
     TEST_PASSWORD,
     BankLineFactory,
@@ -27,6 +25,7 @@ from tests.factories import (
     RejectionFactory,
     StaffMemberFactory,
 )
+from tests.screenshots import screenshots_dir
 
 SCREENSHOTS = screenshots_dir()
 
@@ -69,7 +68,7 @@ def _demo_pharmacy():
             operator_code="CM" if index % 2 else "TIT", status=ClaimStatus.REJECTED,
         )
         RejectionFactory(claim=claim, reason=reason, rejected_on=claim.transmission_date + dt.timedelta(days=4))
-    for months_back in range(0, 13):
+    for months_back in range(13):
         day = (today.replace(day=1) - dt.timedelta(days=months_back * 30)).replace(day=3)
         for _ in range(4 + months_back % 3):
             ClaimFactory(pharmacy=pharmacy, organism=cpam, transmission_date=day, care_date=day,
@@ -191,7 +190,8 @@ class Clicks:
 def test_a_preparateur_handles_a_rejection_in_three_clicks_from_the_worklist(live_server, browser):
     """Issue 16: re-invoiced, lost with a reason, sent to the other payer, each in ≤ 3 clicks
     from the worklist, without leaving it; taking it makes it the préparateur's."""
-    from rejections.models import Rejection, RejectionStatus as S
+    from rejections.models import Rejection
+    from rejections.models import RejectionStatus as S
 
     pharmacy, user = _demo_pharmacy()
     page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="fr-FR")

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from pharmacies.models import JobRun
 from claims.models import ClaimStatus, ImportBatch
+from pharmacies.models import JobRun
 from rejections.models import RejectionStatus as S
 from tests.factories import BankLineFactory, ClaimFactory, RejectionFactory
 

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from rejections.models import ReasonCategory, Rejection, RejectionEvent, RejectionStatus as S
+from rejections.models import ReasonCategory, Rejection, RejectionEvent
+from rejections.models import RejectionStatus as S
 from tests.factories import ClaimFactory, OrganismFactory, ReasonFactory, RejectionFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -70,6 +71,7 @@ def test_it_filters_by_status_category_payer_operator_amount_and_search(login, p
 
 def test_it_filters_by_age_and_assigned_to_me(login, preparateur_n, pharmacy_n):
     import datetime as dt
+
     from django.utils import timezone
 
     today = timezone.localdate()

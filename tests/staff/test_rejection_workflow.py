@@ -6,14 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from claims.models import ClaimStatus
-from rejections.models import RejectionEvent, RejectionStatus as S
+from rejections.models import Rejection, RejectionEvent
+from rejections.models import RejectionStatus as S
 from rejections.services import (
     rejection_comment,
     rejection_transition,
     rejections_bulk_assign,
     rejections_bulk_transition,
 )
-from rejections.models import Rejection
 from tests.factories import ClaimFactory, RejectionFactory
 
 

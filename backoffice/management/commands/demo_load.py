@@ -15,11 +15,10 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from pharmacies.row_security import OperatorCommand
-
 from claims.imports.services import ImportRefused, import_file_run
 from claims.models import ImportBatch
 from pharmacies.models import Pharmacy
+from pharmacies.row_security import OperatorCommand
 
 MONTH_FILES = ("factures.csv", "retours.csv", "releve.cfonb", "releve.camt.xml", "releve.ofx", "releve.csv")
 

@@ -4,9 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from pharmacies.row_security import OperatorCommand
-
 from backoffice.demo import DEMO_PASSWORD, demo_people_create
+from pharmacies.row_security import OperatorCommand
 
 
 class Command(OperatorCommand):

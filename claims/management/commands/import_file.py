@@ -11,12 +11,11 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from pharmacies.row_security import OperatorCommand
-
 from claims.imports.selectors import import_batch_summary
 from claims.imports.services import ImportRefused, import_batch_cancel, import_file_run
 from claims.models import ImportBatch
 from pharmacies.models import Pharmacy
+from pharmacies.row_security import OperatorCommand
 
 
 class Command(OperatorCommand):

@@ -4,10 +4,9 @@ import datetime as dt
 
 from django.core.management.base import CommandError
 
-from pharmacies.row_security import OperatorCommand
-
 from claims.retention import patient_identity_purge, retention_cutoff
 from pharmacies.models import Pharmacy
+from pharmacies.row_security import OperatorCommand
 
 
 class Command(OperatorCommand):

@@ -7,7 +7,12 @@ import psycopg
 from django.core.management.base import CommandError
 
 from pharmacies.row_security import OperatorCommand
-from tiers_payant.backup import RestoreRefused, backup_restore, restored_database_connection, table_fingerprint
+from tiers_payant.backup import (
+    RestoreRefused,
+    backup_restore,
+    restored_database_connection,
+    table_fingerprint,
+)
 
 
 class Command(OperatorCommand):
