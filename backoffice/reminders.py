@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from backoffice.models import ContactLog, LetterTemplate, Reminder, ReminderClaim
-from backoffice.selectors import remindable_claims
+from backoffice.selectors import remindable_claims, reminder_claims
 from claims.models import MONEY_FIELD, Claim
 from core.money import format_euros
 from pharmacies.models import Pharmacy, User
@@ -28,6 +28,10 @@ from rejections.services import unpaid_reminders_mark_sent
 from reports.pdf import render_pdf
 
 NEXT_REMINDER_DAYS = 15
+# Up to this many claims the letter is rendered while the manager waits (about 1 s at 30
+# claims); a bigger one (a main scheme's hundreds: about 20 s at 900) goes to the PDF
+# worker and its page says so until it is ready (docs/benchmarks.md, reminders).
+LETTER_INLINE_MAX = 150
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = ("organisme", "pharmacie", "date", "nombre", "total")
 
@@ -56,6 +60,33 @@ def default_letter_template() -> LetterTemplate:
     if template is None:
         raise ValidationError("Aucun modèle de lettre : créez-en un avant de relancer.")
     return template
+
+
+def reminder_letter_render(*, reminder: Reminder, claims: list[Claim] | None = None) -> None:
+    """Render the letter's PDF from what the reminder recorded, and store it."""
+    if claims is None:
+        claims = list(reminder_claims(reminder=reminder))
+    template = reminder.template or default_letter_template()
+    values = {
+        "organisme": reminder.organism.name or reminder.organism.code,
+        "pharmacie": reminder.pharmacy.name,
+        "date": reminder.sent_on.strftime("%d/%m/%Y"),
+        "nombre": str(len(claims)),
+        "total": format_euros(reminder.total),
+    }
+    pdf = render_pdf(
+        "backoffice/reminder_letter.html",
+        {
+            "pharmacy": reminder.pharmacy,
+            "organism": reminder.organism,
+            "reminder": reminder,
+            "letter": letter_compose(template=template, values=values),
+            "claims": claims,
+            "total": reminder.total,
+            "author": reminder.created_by,
+        },
+    )
+    reminder.pdf.save(f"relance-{reminder.pk}-{reminder.organism.code}.pdf", ContentFile(pdf), save=True)
 
 
 @transaction.atomic
@@ -102,29 +133,16 @@ def reminder_create(
     ReminderClaim.objects.bulk_create(
         [ReminderClaim(pharmacy=pharmacy, reminder=reminder, claim=claim) for claim in selected]
     )
-    values = {
-        "organisme": organism.name or organism.code,
-        "pharmacie": pharmacy.name,
-        "date": sent_on.strftime("%d/%m/%Y"),
-        "nombre": str(len(selected)),
-        "total": format_euros(total),
-    }
-    pdf = render_pdf(
-        "backoffice/reminder_letter.html",
-        {
-            "pharmacy": pharmacy,
-            "organism": organism,
-            "reminder": reminder,
-            "letter": letter_compose(template=template, values=values),
-            "claims": selected,
-            "total": total,
-            "author": actor,
-        },
-    )
-    reminder.pdf.save(f"relance-{reminder.pk}-{organism.code}.pdf", ContentFile(pdf), save=True)
+    if len(selected) <= LETTER_INLINE_MAX:
+        reminder_letter_render(reminder=reminder, claims=selected)
+    else:
+        # Imported here: the task's module imports this one.
+        from backoffice.tasks import render_reminder_letter
+
+        render_reminder_letter.delay_on_commit(pharmacy.pk, reminder.pk)
     # The pharmacy's own requests for these claims are now answered.
     unpaid_reminders_mark_sent(
-        follow_ups=UnpaidFollowUp.objects.filter(pharmacy=pharmacy, claim__in=[c.pk for c in selected]),
+        follow_ups=UnpaidFollowUp.objects.filter(pharmacy=pharmacy, claim__in=claims.values("pk")),
         actor=actor,
         sent_on=sent_on,
     )

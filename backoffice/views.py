@@ -196,10 +196,12 @@ def reminders(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | Ht
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            payer = reminder.organism.name or reminder.organism.code
             messages.success(
                 request,
-                f"Lettre de relance générée pour {reminder.organism.name or reminder.organism.code} ; "
-                f"prochaine relance le {reminder.next_on:%d/%m/%Y}.",
+                (f"Lettre de relance générée pour {payer}" if reminder.pdf else
+                 f"Relance enregistrée pour {payer} ; la lettre est en préparation")
+                + f" ; prochaine relance le {reminder.next_on:%d/%m/%Y}.",
             )
             return redirect("backoffice:reminder_detail", pharmacy.pk, reminder.pk)
     groups = reminder_groups(

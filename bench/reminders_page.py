@@ -8,8 +8,9 @@ remind (rejected or unpaid) over 150 payers, and `--paid` settled claims (40,000
 claims in all by default), assigned to one manager (second factor passed). Then
 requests through Django's test client, `--repeat` times each: the first page of
 payers, the next page, the biggest payer's own page, and one letter for a
-30-claim payer with "all of this payer" (PDF included; rolled back). Prints the
-median and worst time and the number of queries of each.
+30-claim payer with "all of this payer" (PDF included; rolled back), the same
+for the biggest payer (its PDF goes to the worker) and that PDF's rendering alone.
+Prints the median and worst time and the number of queries of each.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def main() -> None:
     from backoffice.selectors import reminder_groups
     from claims.models import Claim
 
-    biggest = reminder_groups(pharmacy=pharmacy, per_payer=0).object_list[0].organism
+    biggest_group = reminder_groups(pharmacy=pharmacy, per_payer=0).object_list[0]
+    biggest, biggest_count = biggest_group.organism, biggest_group.count
     thirty = (Claim.objects.filter(pharmacy=pharmacy, status__in=("rejected", "unpaid")).values("organism")
               .annotate(n=Count("*")).filter(n__gte=25, n__lte=40).order_by("n").first()["organism"])
     template = LetterTemplate.objects.order_by("pk").first().pk
@@ -145,6 +147,22 @@ def main() -> None:
         return response
 
     measure("letter for all of a ~30-claim payer (PDF)", max(3, args.repeat // 5), letter)
+
+    def big_letter():
+        with transaction.atomic():
+            response = client.post(url, {"tout": [biggest.pk], "template": template})
+            transaction.set_rollback(True)  # its PDF task is never enqueued (no commit)
+        return response
+
+    measure(f"letter for all of the biggest payer ({biggest_count} claims)", 3, big_letter)
+    from backoffice.reminders import reminder_create, reminder_letter_render
+
+    with transaction.atomic():
+        reminder = reminder_create(pharmacy=pharmacy, claims=pharmacy.claims.filter(organism=biggest), actor=manager)
+        started = time.perf_counter()
+        reminder_letter_render(reminder=reminder)
+        print(f"{'  its PDF, by the worker':<48} {time.perf_counter() - started:7.1f} s")
+        transaction.set_rollback(True)
 
 
 if __name__ == "__main__":

@@ -264,7 +264,10 @@ NIGHTLY_STEP_PAUSE_SECONDS = float(os.environ.get("NIGHTLY_STEP_PAUSE_SECONDS", 
 REPORT_RENDER_LEASE_SECONDS = int(os.environ.get("REPORT_RENDER_LEASE_SECONDS", 300))
 # Tests only: a report's render sleeps this long after its claim so a test can kill it.
 REPORT_RENDER_PAUSE_SECONDS = float(os.environ.get("REPORT_RENDER_PAUSE_SECONDS", 0))
-CELERY_TASK_ROUTES = {"reports.tasks.render_*": {"queue": "pdf"}}
+CELERY_TASK_ROUTES = {
+    "reports.tasks.render_*": {"queue": "pdf"},
+    "backoffice.tasks.render_*": {"queue": "pdf"},  # big reminder letters
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "nightly-matching": {

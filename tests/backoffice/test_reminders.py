@@ -270,3 +270,36 @@ def test_the_page_makes_as_many_queries_for_a_few_claims_as_for_many(login, mana
     assert Reminder.objects.count() == 2
     assert (many, many_payer) == (few, few_payer)
     assert many <= 18  # session, user, device, scope, pharmacy, then the page's own reads
+
+
+def test_a_big_letter_is_rendered_by_the_pdf_worker_and_its_page_says_so(
+    login, manager_a, pharmacy_a, mutuelle, monkeypatch, django_capture_on_commit_callbacks
+):
+    from backoffice import reminders
+
+    monkeypatch.setattr(reminders, "LETTER_INLINE_MAX", 2)
+    claims = _claims(pharmacy_a, mutuelle, ["10.00", "20.00", "30.00"])
+    client = login(manager_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            reverse("backoffice:reminders", args=[pharmacy_a.pk]),
+            {"tout": [mutuelle.pk], "template": LetterTemplate.objects.get().pk}, follow=True,
+        )
+    reminder = Reminder.objects.get()
+    assert not reminder.pdf and len(callbacks) == 1
+    assert "la lettre est en préparation" in response.text and "Lettre en préparation (3 factures)" in response.text
+    assert 'id="download-letter"' not in response.text
+    # The claims are recorded as reminded at once; the worker only draws the letter.
+    assert ReminderClaim.objects.count() == 3
+    callbacks[0]()  # the worker's turn (tasks run in-process in the tests)
+    reminder.refresh_from_db()
+    text = pdf_text(reminder.pdf.read())
+    assert all(c.invoice_number in text for c in claims) and "60,00" in text
+    assert 'id="download-letter"' in client.get(reverse("backoffice:reminder_detail", args=[pharmacy_a.pk, reminder.pk])).text
+    # A redelivered task leaves the letter as it is.
+    from backoffice.tasks import render_reminder_letter
+
+    assert render_reminder_letter(pharmacy_a.pk, reminder.pk) is False
+    from tiers_payant.celery import app
+
+    assert app.amqp.router.route({}, render_reminder_letter.name)["queue"].name == "pdf"
