@@ -55,6 +55,7 @@ from rejections.models import (
     UnpaidFollowUp,
 )
 from rejections.services import Handlers
+from reports.dashboard import month_answered, month_has_answers
 from reports.models import MonthlyClaimCount
 from reports.statistics import PAST_MONTHS_COUNTED, rejection_rates_by_month
 
@@ -150,8 +151,10 @@ def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> Query
 @dataclass
 class PortfolioRow:
     pharmacy: Pharmacy
-    rate_this_month: float | None
+    rate_this_month: float | None  # of rate_month: this month, or the last while this one has no answer
     rate_12_months: float | None
+    rate_month: dt.date | None = None
+    rate_is_current: bool = True
     managers: list[str] = field(default_factory=list)
 
     @property
@@ -193,18 +196,24 @@ def portfolio_rows(
     today = today or timezone.localdate()
     month = first_of_month(today)
     pharmacies = pharmacies.order_by("name")
-    with_figures = list(annotate_figures(pharmacies, today=today))
-    # This month live; the 12 months before it from the night's counts (annotate_figures).
-    this_month = rejection_rates_by_month(pharmacies=pharmacies, first_month=month, last_month=month)
+    with_figures = list(
+        annotate_figures(pharmacies, today=today).annotate(month_answered=month_answered(month=month))
+    )
+    # This month (or the last, while this one has no answer yet: reports.dashboard's
+    # rule) live; the 12 months before this one from the night's counts (annotate_figures).
+    live = rejection_rates_by_month(pharmacies=pharmacies, first_month=add_months(month, -1), last_month=month)
     rows = []
     for pharmacy in with_figures:
-        months = this_month.get(pharmacy.pk, [])
+        last, current = live[pharmacy.pk]
+        shown = current if month_has_answers(current, answered=lambda: pharmacy.month_answered) else last
         claims = pharmacy.claims_12_months
         rows.append(
             PortfolioRow(
                 pharmacy=pharmacy,
-                rate_this_month=months[-1].rate if months else None,
+                rate_this_month=shown.rate,
                 rate_12_months=pharmacy.rejected_12_months / claims if claims else None,
+                rate_month=shown.month,
+                rate_is_current=shown is current,
             )
         )
     key = sort.lstrip("-")

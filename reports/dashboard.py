@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.db.models import Count, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from claims.ageing import AGE_BUCKETS, age_filter
@@ -15,11 +16,35 @@ from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import JobRun, Pharmacy, StaffMember
 from rejections.models import ReasonCategory, Rejection
 from rejections.selectors import rejection_counts_by_status
-from reports.statistics import rejection_rates_by_month
+from reports.statistics import MonthlyRate, rejection_rates_by_month
 
 
 def _money(expression, **kwargs):
     return Coalesce(Sum(expression, **kwargs), Value(0), output_field=MONEY_FIELD)
+
+
+def month_answered(*, month: dt.date) -> Exists:
+    """For a query of pharmacies: whether some of the pharmacy's claims transmitted in
+    `month` have had an answer (no longer 'transmitted': paid, rejected…). EXISTS stops
+    at the first answered claim."""
+    return Exists(
+        Claim.objects.filter(
+            pharmacy=OuterRef("pk"), transmission_date__gte=month, transmission_date__lt=add_months(month, 1)
+        ).exclude(status=ClaimStatus.TRANSMITTED)
+    )
+
+
+def pharmacies_with_answers(*, pharmacies: QuerySet[Pharmacy], month: dt.date) -> set[int]:
+    """Ids of the pharmacies whose `month` has an answered claim (one query)."""
+    return set(pharmacies.filter(month_answered(month=month)).values_list("pk", flat=True))
+
+
+def month_has_answers(rate: MonthlyRate, *, answered: Callable[[], bool]) -> bool:
+    """Whether a month's rejection rate says something yet: some of its claims were
+    rejected, or had another answer. The dashboards and the portfolio show this month
+    once it does, the last full month before (a month's first claims, or the demo's
+    data ending last month, would read 0 % and look better than the average)."""
+    return rate.rejected > 0 or (rate.claims > 0 and answered())
 
 
 def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
@@ -58,11 +83,10 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
     months = rejection_rates_by_month(
         pharmacies=only, first_month=add_months(this_month, -13), last_month=this_month
     ).get(pharmacy.pk, [])
-    answered = Claim.objects.filter(
-        pharmacy=pharmacy, transmission_date__gte=this_month, transmission_date__lt=add_months(this_month, 1)
-    ).exclude(status=ClaimStatus.TRANSMITTED)
     current = months[-1] if months else None
-    shows_current = current is not None and (current.rejected > 0 or (current.claims > 0 and answered.exists()))
+    shows_current = current is not None and month_has_answers(
+        current, answered=lambda: pharmacy.pk in pharmacies_with_answers(pharmacies=only, month=this_month)
+    )
     months = months[1:] if shows_current else months[:-1]
     past = months[:-1]
     past_claims = sum(m.claims for m in past)

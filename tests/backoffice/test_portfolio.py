@@ -75,10 +75,14 @@ def test_the_12_month_rate_is_last_nights_and_this_months_is_live(manager_a, pha
         return {r.pharmacy.pk: r for r in portfolio_rows(
             pharmacies=visible_pharmacies(manager_a), today=TODAY)}[pharmacy_b.pk]
 
-    assert (row().rate_12_months, row().rate_this_month) == (0.0, 0.0)
+    # This month's only claim has had no answer yet: its 0 % would say nothing (issue 16),
+    # the last month is shown instead (October: no claim, no rate) and said so.
+    first = row()
+    assert (first.rate_12_months, first.rate_this_month, first.rate_is_current) == (0.0, None, False)
+    assert first.rate_month == dt.date(2026, 10, 1) and first.rate_trend == ""
     RejectionFactory(claim=september[0])  # rejected during the day
     RejectionFactory(claim=november)
-    assert (row().rate_12_months, row().rate_this_month) == (0.0, 1.0)
+    assert (row().rate_12_months, row().rate_this_month, row().rate_is_current) == (0.0, 1.0, True)
     monthly_counts_refresh(pharmacy_id=pharmacy_b.pk, today=TODAY)  # the next night
     assert row().rate_12_months == pytest.approx(1 / 2)
 
