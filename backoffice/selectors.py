@@ -205,7 +205,7 @@ def portfolio_rows(
     rows = []
     for pharmacy in with_figures:
         last, current = live[pharmacy.pk]
-        shown = current if month_has_answers(current, answered=lambda: pharmacy.month_answered) else last
+        shown = current if month_has_answers(current, answered=pharmacy.month_answered) else last
         claims = pharmacy.claims_12_months
         rows.append(
             PortfolioRow(

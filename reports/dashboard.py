@@ -39,12 +39,17 @@ def pharmacies_with_answers(*, pharmacies: QuerySet[Pharmacy], month: dt.date) -
     return set(pharmacies.filter(month_answered(month=month)).values_list("pk", flat=True))
 
 
-def month_has_answers(rate: MonthlyRate, *, answered: Callable[[], bool]) -> bool:
+def month_has_answers(rate: MonthlyRate, *, answered: bool | Callable[[], bool]) -> bool:
     """Whether a month's rejection rate says something yet: some of its claims were
     rejected, or had another answer. The dashboards and the portfolio show this month
     once it does, the last full month before (a month's first claims, or the demo's
-    data ending last month, would read 0 % and look better than the average)."""
-    return rate.rejected > 0 or (rate.claims > 0 and answered())
+    data ending last month, would read 0 % and look better than the average).
+    `answered` may be a function: asked only when the counts do not decide."""
+    if rate.rejected > 0:
+        return True
+    if not rate.claims:
+        return False
+    return answered() if callable(answered) else answered
 
 
 def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:

@@ -2,6 +2,7 @@
 the month parameter of every page that reads `?mois=`."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -32,7 +33,7 @@ def test_the_admin_speaks_french(login, supervisor):
 
 def test_a_favicon_is_served_and_linked_from_the_pages_and_the_admin(client, login, titulaire_a, supervisor):
     assert finders.find("favicon.svg")
-    assert "<svg" in open(finders.find("favicon.svg"), encoding="utf-8").read()
+    assert "<svg" in Path(finders.find("favicon.svg")).read_text(encoding="utf-8")
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith(".svg")
     login_page = client.get("/comptes/login/")

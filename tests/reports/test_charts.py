@@ -162,7 +162,7 @@ def add_reasons(dataset, count: int) -> None:
     Rejection.objects.bulk_create([
         Rejection(pharmacy=dataset.pharmacy, claim=claim, reason=reasons[key], amount=claim.amount_claimed,
                   rejected_on=claim.transmission_date, claim_sent_on=claim.transmission_date)
-        for claim, key in zip(claims, keys)
+        for claim, key in zip(claims, keys, strict=False)
     ])
 
 

@@ -35,11 +35,11 @@ class Command(OperatorCommand):
             try:
                 first = parse_month(month)
             except ValueError:
-                raise CommandError("Mois attendu au format AAAA-MM, par exemple 2026-10.")
+                raise CommandError("Mois attendu au format AAAA-MM, par exemple 2026-10.") from None
             try:
                 check_month(first, latest=timezone.localdate())
             except ValueError as e:
-                raise CommandError(f"{str(e).capitalize()}.")
+                raise CommandError(f"{str(e).capitalize()}.") from None
         else:
             first = previous_month(timezone.localdate())
         pharmacies = reports_pharmacies()
