@@ -158,7 +158,7 @@ def _entries(pharmacy: models.Model, subject: Subject, limit: int) -> tuple[list
     entries = []
     # Newest first: the state after an update is the (newer) event met just before, else the row.
     after_of: dict[int, dict | None] = {}
-    for event, snapshot in zip(events, snapshots):
+    for event, snapshot in zip(events, snapshots, strict=True):
         if event.pgh_label == "insert":
             before, after = {}, snapshot
         elif event.pgh_label == "delete":

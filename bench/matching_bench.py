@@ -83,7 +83,7 @@ def build(sizes: list[int]) -> list[int]:
             ids.append(cursor.fetchone()[0])
     sql("DROP TABLE IF EXISTS bench_size; CREATE TABLE bench_size (pharmacy_id bigint, n int)")
     with connection.cursor() as cursor:
-        cursor.executemany("INSERT INTO bench_size VALUES (%s, %s)", list(zip(ids, sizes)))
+        cursor.executemany("INSERT INTO bench_size VALUES (%s, %s)", list(zip(ids, sizes, strict=True)))
     sql(
         """
         DROP TABLE IF EXISTS bench_org;

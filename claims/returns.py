@@ -121,7 +121,8 @@ def _returns_apply(*, pharmacy_id: int, followers: ReturnsFollowers,
             result.reasons_added = followers.reasons_add(
                 cursor, pharmacy_id=pharmacy_id, batch_ids=[batch for batch, _, _ in batches]
             )
-    for start, stop in zip(waiting_starts, [*waiting_starts[1:], None]):
+    # Each start with the next one (None after the last); no start, no chunk.
+    for start, stop in zip(waiting_starts, [*waiting_starts[1:], None], strict=False):
         _apply_chunk(pharmacy_id=pharmacy_id, waiting=True, into=result,
                      params={"start": start, "stop": stop}, followers=followers)
     for batch, low, high in batches:

@@ -205,12 +205,12 @@ class BankLine(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.label} {self.amount}"
+
     @property
     def is_credit(self) -> bool:
         return self.amount > 0
-
-    def __str__(self) -> str:
-        return f"{self.booking_date} {self.label} {self.amount}"
 
     def history_label(self) -> str:
         """How a history page names this bank line (`audit.history`)."""

@@ -1,3 +1,5 @@
+import contextlib
+
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin
@@ -12,10 +14,8 @@ from pharmacies.models import JobRun, Pharmacy, StaffMember, User
 # A second factor's secret (and its QR code) is never shown, not even to a superuser:
 # devices are managed by their owner on the account pages.
 for device in (TOTPDevice, StaticDevice):
-    try:
+    with contextlib.suppress(NotRegistered):
         admin.site.unregister(device)
-    except NotRegistered:
-        pass
 
 
 class AccessRuleAdmin(admin.ModelAdmin):

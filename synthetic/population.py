@@ -301,7 +301,7 @@ def make_pharmacy(seed: int, index: int, *, scale: float = 1.0) -> Pharmacy:
     volume = {"titulaire": 0.5, "adjoint": 1.0, "preparateur": 1.3}
     operator_weights = [volume[s.role] * rng.uniform(0.7, 1.3) for s in staff]
     # Normalise error factors so the pharmacy's rejection rate stays on target.
-    mean_factor = sum(w * s.error_factor for w, s in zip(operator_weights, staff)) / sum(
+    mean_factor = sum(w * s.error_factor for w, s in zip(operator_weights, staff, strict=True)) / sum(
         operator_weights
     )
     for s in staff:

@@ -102,7 +102,7 @@ def table_fingerprint(*, using_connection=None) -> dict[str, dict[str, str]]:
             sums = "".join(f', COALESCE(SUM("{column}"), 0)::text' for column in money_columns)
             cursor.execute(f'SELECT COUNT(*)::text{sums} FROM "{table}"')
             values = cursor.fetchone()
-            fingerprint[table] = {"rows": values[0], **dict(zip(money_columns, values[1:]))}
+            fingerprint[table] = {"rows": values[0], **dict(zip(money_columns, values[1:], strict=True))}
     return fingerprint
 
 

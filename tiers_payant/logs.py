@@ -12,14 +12,18 @@ import contextvars
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from pharmacies.row_security import current_scope
 
-_context: contextvars.ContextVar[dict] = contextvars.ContextVar("log_context", default={})
+# An immutable default: a dict would be one object shared by every context.
+_context: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar(
+    "log_context", default=MappingProxyType({})
+)
 
 
 class ContextFilter(logging.Filter):

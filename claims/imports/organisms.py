@@ -51,6 +51,6 @@ def organisms_create_missing(cursor, *, staging: str, kind: str, code: str, name
         SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[])
         ON CONFLICT (kind, code) DO NOTHING
         """,
-        [list(column) for column in zip(*values)],
+        [list(column) for column in zip(*values, strict=True)],
     )
     return [f"{label or '(sans nom)'} ({kind_} {code_})" for kind_, code_, label, _, _ in values]

@@ -182,14 +182,16 @@ def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
     importer = IMPORTERS[batch.kind]
     progress = BatchProgress(batch.pk)
     try:
-        with open_with_progress(str(path), size=batch.size_bytes, report=progress.report) as source:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    result = importer(cursor=cursor, pharmacy=batch.pharmacy, batch_id=batch.pk, source=source)
-                if not commit or not result.ok:
-                    transaction.set_rollback(True)
-                elif not _mark_committed(batch, result):
-                    transaction.set_rollback(True)  # another run committed this batch first
+        with (
+            open_with_progress(str(path), size=batch.size_bytes, report=progress.report) as source,
+            transaction.atomic(),
+        ):
+            with connection.cursor() as cursor:
+                result = importer(cursor=cursor, pharmacy=batch.pharmacy, batch_id=batch.pk, source=source)
+            if not commit or not result.ok:
+                transaction.set_rollback(True)
+            elif not _mark_committed(batch, result):
+                transaction.set_rollback(True)  # another run committed this batch first
     except ImportFileError as error:
         result = ImportResult()
         result.add_problems(error.problems)

@@ -13,6 +13,7 @@ into `claims_claim` while the next one is parsed.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import threading
@@ -147,7 +148,7 @@ def value_problems(
     )
     problems: list[Problem] = []
     for line, *found in cursor.fetchall():
-        for (_, file_column, _), message in zip(checks, found):
+        for (_, file_column, _), message in zip(checks, found, strict=True):
             if message is not None:
                 problems.append(Problem(line, file_column, message))
     return problems
@@ -251,10 +252,8 @@ def pipelined(chunks: Iterator[Chunk], *, depth: int = 2) -> Iterator[Chunk]:
     finally:
         stop.set()
         while producer.is_alive():  # unblock a producer waiting on a full queue
-            try:
+            with contextlib.suppress(queue.Empty):
                 handoff.get(timeout=0.1)
-            except queue.Empty:
-                pass
         producer.join()
 
 

@@ -61,11 +61,10 @@ _NIR_SHAPE = re.compile(r"[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}")
 def split_nir(value: str) -> tuple[str, str]:
     """15-character NIR (13 + key, 2A/2B allowed) → (13 characters, key), key checked."""
     number = value.strip().upper()
-    if _NIR_SHAPE.fullmatch(number):
-        # stdnum's compact() (Unicode cleaning) costs more than the whole rest of a
-        # claim row; a value already in compact shape only needs stdnum's key.
-        if stdnum_nir.calc_check_digits(number) == number[13:]:
-            return number[:13], number[13:]
+    # stdnum's compact() (Unicode cleaning) costs more than the whole rest of a
+    # claim row; a value already in compact shape only needs stdnum's key.
+    if _NIR_SHAPE.fullmatch(number) and stdnum_nir.calc_check_digits(number) == number[13:]:
+        return number[:13], number[13:]
     number = stdnum_nir.compact(value)
     try:
         stdnum_nir.validate(number)

@@ -55,7 +55,7 @@ def build_reminder_candidates(
     counts[0] += candidates - sum(counts)  # exactly `candidates`
     claims = []
     number = 300000000
-    for organism, count in zip(organisms, counts):
+    for organism, count in zip(organisms, counts, strict=True):
         for _ in range(count):
             number += 1
             sent = today - dt.timedelta(days=rng.randint(35, 400))
@@ -95,5 +95,5 @@ def build_reminder_candidates(
         [ReminderClaim(pharmacy=pharmacy, reminder=reminder, claim=claim) for claim in first]
     )
     return ReminderDataset(
-        pharmacy=pharmacy, payers=organisms, counts={o.pk: n for o, n in zip(organisms, counts)}
+        pharmacy=pharmacy, payers=organisms, counts={o.pk: n for o, n in zip(organisms, counts, strict=True)}
     )

@@ -146,7 +146,7 @@ def insert(*, pharmacy, specs, organisms, reasons) -> None:
                 status=RejectionStatus.CLOSED if s.closed_on else RejectionStatus.TO_HANDLE,
                 closed_on=s.closed_on, recovered_amount=s.recovered, handled_by=s.handled_by,
             )
-            for claim, s in zip(claims, specs)
+            for claim, s in zip(claims, specs, strict=True)
             for key in s.reasons
         ],
         batch_size=2000,

@@ -69,7 +69,7 @@ def test_the_header_is_styled_frozen_and_filtered_and_columns_have_their_widths(
     assert sheet["A1"].fill.fgColor.rgb.endswith("EEF2F6")
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:F4"
-    for letter, column in zip("ABCDEF", COLUMNS):
+    for letter, column in zip("ABCDEF", COLUMNS, strict=True):
         # Excel stores a width with its cell padding: 12 characters read back as 12.71.
         assert sheet.column_dimensions[letter].width == pytest.approx(column.width, abs=1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from ofxtools.Parser import OFXTree
@@ -43,7 +44,7 @@ def test_cfonb_records_are_exact_and_balances_add_up(formats_dir, year_dir):
     for path in files:
         blocks = read_cfonb(path.read_bytes())  # 120 characters, 01/04/05/07 order
         assert blocks
-        for previous, block in zip(blocks, blocks[1:]):
+        for previous, block in pairwise(blocks):
             assert block.old_balance == previous.new_balance
             assert block.old_date == previous.new_date
         for block in blocks:
@@ -58,7 +59,7 @@ def test_cfonb_statements_chain_from_month_to_month(year_dir):
     cfonb = [p["finess"] for p in pharmacies(year_dir) if "releve.cfonb" in p["bank_files"]]
     assert cfonb
     months = sorted((year_dir / cfonb[0]).iterdir())
-    for before, after in zip(months, months[1:]):
+    for before, after in pairwise(months):
         last = read_cfonb((before / "releve.cfonb").read_bytes())[-1]
         first = read_cfonb((after / "releve.cfonb").read_bytes())[0]
         assert first.old_balance == last.new_balance

@@ -19,7 +19,7 @@ class Command(OperatorCommand):
         if not pharmacies_file.exists():
             raise CommandError(f"{pharmacies_file} introuvable : lancez d'abord generate_data.")
         logins = demo_people_create(pharmacies_file=pharmacies_file)
-        self.stdout.write(self.style.SUCCESS("Comptes de démonstration (mot de passe commun : %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})"))
         for login in logins:
             self.stdout.write(f"  {login.username:<16} {login.role:<26} {login.where}")
         self.stdout.write(
