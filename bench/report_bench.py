@@ -88,9 +88,10 @@ def step_pdf() -> dict:
 
 
 def step_excel(rows: int) -> dict:
+    from core.xlsx import write_workbook
     from pharmacies.models import Pharmacy
     from rejections.models import Rejection
-    from reports.exports import rejections_sheet, write_workbook
+    from reports.exports import rejections_sheet
 
     pharmacy = Pharmacy.objects.get(finess=EXPORT_FINESS)
     # The first `rows` rejections, as a plain range (what a date filter gives in the product).

@@ -7,7 +7,7 @@ rows, generated as they are written (the rows themselves take no memory):
 - openpyxl write-only mode, plain values, no style (its floor; set
   OPENPYXL_LXML=False to compare without lxml);
 - XlsxWriter constant_memory mode, `write_row`, no format;
-- XlsxWriter as reports/exports.py uses it: column formats (dates, money),
+- XlsxWriter as core/xlsx.py uses it: column formats (dates, money),
   frozen header, auto-filter.
 Prints CPU time (`time.process_time`), wall time, peak RSS and the load average:
 on a shared machine the CPU time is the figure to compare.

@@ -5,5 +5,6 @@
 - `core.statuses`: the status vocabulary (claims, insurers' return lines, rejections);
 - `core.problems`: the error model of every import parser (`Problem`, `ImportFileError`);
 - `core.text`: the CSV text rules (encoding, separator, headers, dates);
-- `core.formats`: which kind of file an upload is, from its content.
+- `core.formats`: which kind of file an upload is, from its content;
+- `core.xlsx`: the one Excel writer (streamed, constant memory) every export uses.
 """

@@ -18,6 +18,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.template.response import TemplateResponse
 
 from claims.models import Claim
+from core.xlsx import XLSX_CONTENT_TYPE, Column, Sheet, spooled_workbook
 from pharmacies.models import Pharmacy
 from rejections import selectors, services
 from rejections.forms import RejectionBulkForm, UnpaidBulkForm
@@ -30,7 +31,6 @@ from rejections.worklist import (
     parse_rejection_state,
     parse_unpaid_state,
 )
-from reports.exports import Column, Sheet, workbook_response
 
 
 def wants_partial(request: HttpRequest) -> bool:
@@ -59,6 +59,14 @@ def _results_response(request: HttpRequest, template: str, context: dict, state:
 # --- Rejection worklist -------------------------------------------------------------
 
 
+def _download(filename: str, sheets: list[Sheet]) -> FileResponse:
+    # The workbook is spooled to a temporary file by the one writer (core.xlsx).
+    return FileResponse(
+        spooled_workbook(sheets), as_attachment=True, filename=filename,
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
 def _rejection_export(rows: QuerySet[Rejection]) -> FileResponse:
     columns = [
         Column("Pharmacie", 24), Column("N° facture", 12), Column("Payeur", 28),
@@ -77,7 +85,7 @@ def _rejection_export(rows: QuerySet[Rejection]) -> FileResponse:
         ]
         for r in rows.iterator(chunk_size=2000)
     )
-    return workbook_response("rejets.xlsx", [Sheet("Rejets", columns, data)])
+    return _download("rejets.xlsx", [Sheet("Rejets", columns, data)])
 
 
 def _rejection_bulk(
@@ -186,7 +194,7 @@ def _unpaid_export(rows: QuerySet[Claim]) -> FileResponse:
         ]
         for c in rows.iterator(chunk_size=2000)
     )
-    return workbook_response("impayes.xlsx", [Sheet("Impayés", columns, data)])
+    return _download("impayes.xlsx", [Sheet("Impayés", columns, data)])
 
 
 def _unpaid_bulk(

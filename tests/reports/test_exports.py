@@ -9,15 +9,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from core.xlsx import NUMBER_FORMATS, Column, Sheet, write_workbook
 from rejections.models import Rejection, RejectionStatus
-from reports.exports import (
-    NUMBER_FORMATS,
-    Column,
-    Sheet,
-    rejections_sheet,
-    workbook_response,
-    write_workbook,
-)
+from reports.exports import rejections_sheet, workbook_response
 from tests.reports.dataset import build_month
 
 COLUMNS = [
