@@ -97,3 +97,28 @@ def test_unpaid_queue_priority_is_outstanding_then_age(login, manager_a, pharmac
     page = login(manager_a).get(reverse("backoffice:work_queue_unpaid")).context["page"]
 
     assert [c.pk for c in page] == [biggest.pk, older.pk, recent.pk]
+
+
+def test_a_row_of_the_queue_is_handled_in_place_and_keeps_its_pharmacy_column(login, manager_a, pharmacy_a):
+    """Issue 16: the queue's row action answers with the queue's row (its "Pharmacie" cell
+    included) and the file it links to leads back to the filtered queue."""
+    from urllib.parse import quote
+
+    from rejections.models import RejectionStatus
+
+    rejection = RejectionFactory(claim__pharmacy=pharmacy_a)
+    client = login(manager_a)
+    queue = reverse("backoffice:work_queue") + f"?pharmacie={pharmacy_a.pk}"
+    page = client.get(queue).text
+    back = f"{reverse('backoffice:work_queue')}?pharmacie={pharmacy_a.pk}&tri=priorite"
+    assert f"?retour={quote(back, safe='')}" in page
+    assert '<input type="hidden" name="multi" value="1">' in page
+    response = client.post(
+        reverse("rejections:resolve", args=[pharmacy_a.pk, rejection.pk]),
+        {"outcome": "autre_payeur", "ligne": "1", "multi": "1", "retour": back},
+        HTTP_HX_REQUEST="true",
+    )
+    assert f"<td>{pharmacy_a.name}</td>" in response.text
+    assert quote(back, safe="") in response.text  # the row's link still leads back to the queue
+    rejection.refresh_from_db()
+    assert (rejection.status, rejection.assignee) == (RejectionStatus.CLAIMED, manager_a)
