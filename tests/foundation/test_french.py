@@ -82,3 +82,16 @@ def test_mois_suivant_stops_at_the_current_month(login, manager_a, pharmacy_a):
     assert 'aria-disabled="true"' in current.text and "Mois suivant" in current.text
     past = client.get(url, {"mois": f"{add_months(this_month, -1):%Y-%m}"})
     assert f"?mois={this_month:%Y-%m}" in past.text
+
+
+@pytest.mark.parametrize("query", [
+    {"motif": "99999999999999999999"}, {"organisme": "-1"}, {"organisme": "１２"}, {"categorie": "x" * 300},
+    {"operateur": "'; DROP TABLE x; --"}, {"evitable": "oui"}, {"anciennete": "99"}, {"anciennete": "-1"},
+    {"page": "999999"}, {"page": "abc"}, {"mois": "2026-10", "motif": "0"},
+])
+def test_odd_drill_down_parameters_never_answer_a_500(login, titulaire_a, query):
+    client = login(titulaire_a)
+    base = f"/pharmacies/{titulaire_a.staff_member.pharmacy_id}/rapports/"
+    for url in (f"{base}statistiques/rejets/", f"{base}statistiques/impayes/", f"{base}export/rejets.xlsx",
+                f"{base}export/impayes.xlsx"):
+        assert client.get(url, query).status_code == 200, (url, query)
