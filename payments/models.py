@@ -206,7 +206,8 @@ class BankLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.booking_date} {self.label} {self.amount}"
+        # Shown wherever a line is named (choices, history): French date and amount.
+        return f"{self.booking_date:%d/%m/%Y} {self.label} {format_euros(self.amount)}"
 
     @property
     def is_credit(self) -> bool:

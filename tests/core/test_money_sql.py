@@ -69,3 +69,11 @@ def test_a_manual_link_refused_says_the_remainder_in_french(pharmacy_a):
     with pytest.raises(ValidationError) as refused:
         reconciliation_link(pharmacy=pharmacy_a, bank_line=line, allocations=[(slip, Decimal("2000.00"))], user=None)
     assert "n'a plus que 1\u202f234,50\u00a0€ à rapprocher" in refused.value.messages[0]
+
+
+def test_a_bank_line_is_named_with_a_french_date_and_amount(pharmacy_a):
+    from tests.factories import BankAccountFactory, BankLineFactory
+
+    line = BankLineFactory(account=BankAccountFactory(pharmacy=pharmacy_a), amount=Decimal("2418.37"),
+                           booking_date=dt.date(2026, 10, 12), label="VIR SEPA CPAM")
+    assert str(line) == "12/10/2026 VIR SEPA CPAM 2\u202f418,37\u00a0€"
