@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
-
-T = TypeVar("T")
 
 # Checked before anything is parsed; a bigger upload is refused outright.
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -47,7 +44,7 @@ class ImportFileError(Exception):
 
 
 @dataclass(slots=True)
-class ParseResult(Generic[T]):
+class ParseResult[T]:
     """Everything a parser read: the good rows and the problems, both in file order."""
 
     rows: list[T] = field(default_factory=list)
@@ -58,7 +55,7 @@ class ParseResult(Generic[T]):
         return not self.problems
 
 
-def collect(items: Iterable[T | Problem]) -> ParseResult[T]:
+def collect[T](items: Iterable[T | Problem]) -> ParseResult[T]:
     """Sort a parser's stream of rows and problems into one result (whole-file use)."""
     result: ParseResult[T] = ParseResult()
     for item in items:
