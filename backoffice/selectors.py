@@ -519,3 +519,10 @@ def delegation_history(*, pharmacy: Pharmacy) -> list[HistoryEntry]:
     return object_history(pharmacy=pharmacy, subjects=[
         Subject(Pharmacy, {}), Subject(ManagerAssignment, {}), Subject(DelegationRule, {}),
     ])
+
+
+def time_spent_minutes(*, pharmacy: Pharmacy, start: dt.date, stop: dt.date) -> int:
+    """The Backoffice's minutes on a pharmacy, days in [start, stop) (the monthly report's)."""
+    return TimeEntry.objects.filter(pharmacy=pharmacy, day__gte=start, day__lt=stop).aggregate(
+        minutes=Coalesce(Sum("minutes"), 0)
+    )["minutes"]

@@ -7,6 +7,7 @@ Rejection rate of a month = claims transmitted that month that were rejected
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,9 +28,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-# The month's Backoffice minutes: an arrow up to backoffice, listed in the layers contract
-# until time entries find their place.
-from backoffice.models import TimeEntry
 from claims.ageing import AGE_BUCKETS
 from claims.models import OPEN_CLAIM_STATUSES, Claim
 from core.periods import add_months, first_of_month, last_of_month, month_range
@@ -340,6 +338,23 @@ REASON_FIELDS = (
 )
 
 
+# The Backoffice's minutes in a pharmacy's month are the Backoffice's data (its time
+# entries), above reports: backoffice registers their reader when Django starts
+# (backoffice.apps), so the monthly figures read them without importing it.
+MinutesReader = Callable[..., int]  # (pharmacy=, start=, stop=) -> minutes in [start, stop)
+_minutes_readers: list[MinutesReader] = []
+
+
+def backoffice_minutes_register(reader: MinutesReader) -> None:
+    _minutes_readers[:] = [reader]
+
+
+def _backoffice_minutes(**window) -> int:
+    if not _minutes_readers:
+        raise LookupError("No app registered the Backoffice's minutes (backoffice.apps).")
+    return _minutes_readers[0](**window)
+
+
 def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
     """Every figure of the monthly report for one pharmacy and month (a dozen queries)."""
     month = first_of_month(month)
@@ -474,9 +489,7 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
     follow_ups = UnpaidFollowUp.objects.filter(
         pharmacy=pharmacy, sent_on__gte=month, sent_on__lt=next_month
     ).count()
-    minutes = TimeEntry.objects.filter(pharmacy=pharmacy, day__gte=month, day__lt=next_month).aggregate(
-        minutes=Coalesce(Sum("minutes"), 0)
-    )["minutes"]
+    minutes = _backoffice_minutes(pharmacy=pharmacy, start=month, stop=next_month)
 
     trend = rejection_rates_by_month(
         pharmacies=Pharmacy.objects.filter(pk=pharmacy.pk),

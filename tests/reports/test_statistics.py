@@ -115,3 +115,20 @@ def test_trend_covers_twelve_months_ending_with_the_report_month(dataset):
     september = [c for c in dataset.claims if c.transmitted.month == 9]
     assert stats.trend[-2].claims == len(september)
     assert stats.trend[-2].rejected == sum(1 for c in september if c.reasons)
+
+
+def test_the_backoffice_minutes_are_the_months_time_entries_of_this_pharmacy(manager_a, pharmacy_a,
+                                                                              pharmacy_b):
+    """Read through the reader backoffice registers (reports sits below backoffice)."""
+    from backoffice.models import TimeEntry
+
+    for pharmacy, day, minutes in [
+        (pharmacy_a, dt.date(2026, 10, 1), 30), (pharmacy_a, dt.date(2026, 10, 31), 45),
+        (pharmacy_a, dt.date(2026, 9, 30), 600), (pharmacy_a, dt.date(2026, 11, 1), 600),
+        (pharmacy_b, dt.date(2026, 10, 15), 600),
+    ]:
+        TimeEntry.objects.create(pharmacy=pharmacy, manager=manager_a, day=day, minutes=minutes)
+
+    stats = month_statistics(pharmacy=pharmacy_a, month=OCTOBER)
+
+    assert stats.backoffice_minutes == 75 and stats.backoffice_hours == 1.25
