@@ -23,7 +23,7 @@ Who sets what (see docs/decisions.md, "Row-level security"):
 
 Three tables stay outside: `Pharmacy`, `StaffMember` and `ManagerAssignment`
 are what the access rule reads to compute the scope in the first place (and
-the audit trails of the first and last, which hold no health data either).
+their audit trails, which hold no health data either).
 
 A superuser (or a role with BYPASSRLS) is never subject to row-level security:
 the application must connect as an ordinary role that owns its tables
@@ -53,7 +53,7 @@ POLICY_NAME = "tenant_isolation"
 # yet in their set; no health data there either).
 ACCESS_RULE_TABLES = frozenset({
     "pharmacies_pharmacy", "pharmacies_staffmember", "backoffice_managerassignment",
-    "pharmacies_pharmacyhistory", "backoffice_managerassignmenthistory",
+    "pharmacies_pharmacyhistory", "pharmacies_staffmemberhistory", "backoffice_managerassignmenthistory",
 })
 
 
