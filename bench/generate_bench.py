@@ -49,9 +49,9 @@ def run_case(pharmacies: int, months: int, jobs: int, seed: int = 1) -> dict:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo")
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
     return (f"{os.cpu_count()} CPU ({model}), {mem_kb / 2**20:.0f} GiB RAM, "
             f"Python {platform.python_version()}, {platform.system()} {platform.release()}")

@@ -133,11 +133,13 @@ def raw_copy(path: Path) -> float:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_claims")
         cursor.execute(f"CREATE UNLOGGED TABLE bench_raw_claims ({', '.join(c + ' text' for c in columns)})")
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        with cursor.copy("COPY bench_raw_claims FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)") as copy:
-            with open(path, "rb") as stream:
-                while chunk := stream.read(1024 * 1024):
-                    copy.write(chunk)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy("COPY bench_raw_claims FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)") as copy,
+        open(path, "rb") as stream,
+    ):
+        while chunk := stream.read(1024 * 1024):
+            copy.write(chunk)
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_raw_claims")
@@ -160,32 +162,31 @@ def table_floor() -> float:
     empty_claims()
     pharmacy = Pharmacy.objects.get(finess=BENCH_FINESS)
     started = time.perf_counter()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO claims_importbatch (pharmacy_id, kind, file_format, file_name, sha256,"
-                " size_bytes, status, progress, counts, errors, created_at)"
-                " VALUES (%s, 'claims', 'bench', 'floor', 'floor', 0, 'pending', 0, '{}', '[]', now())"
-                " RETURNING id",
-                [pharmacy.pk],
-            )
-            batch_id = cursor.fetchone()[0]
-            cursor.execute(
-                """
-                INSERT INTO claims_claim (
-                    pharmacy_id, invoice_number, payer_kind, organism_id, lot_number, care_date,
-                    transmission_date, patient_name, nir, nir_key, birth_rank, amount_claimed,
-                    amount_paid, operator_code, prescriber_rpps, status, import_batch_id,
-                    created_at, updated_at)
-                SELECT %s, r.facture, r.payeur, o.id, r.lot, to_date(r.date_soins, 'DD/MM/YYYY'),
-                       to_date(r.date_transmission, 'DD/MM/YYYY'), r.patient, substr(r.nir, 1, 13),
-                       substr(r.nir, 14, 2), r.rang::smallint, replace(r.montant, ',', '.')::numeric,
-                       0, r.operateur, r.prescripteur, 'transmitted', %s, now(), now()
-                FROM bench_raw_claims r
-                JOIN claims_organism o ON o.kind = r.payeur AND o.code = r.organisme
-                """,
-                [pharmacy.pk, batch_id],
-            )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO claims_importbatch (pharmacy_id, kind, file_format, file_name, sha256,"
+            " size_bytes, status, progress, counts, errors, created_at)"
+            " VALUES (%s, 'claims', 'bench', 'floor', 'floor', 0, 'pending', 0, '{}', '[]', now())"
+            " RETURNING id",
+            [pharmacy.pk],
+        )
+        batch_id = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            INSERT INTO claims_claim (
+                pharmacy_id, invoice_number, payer_kind, organism_id, lot_number, care_date,
+                transmission_date, patient_name, nir, nir_key, birth_rank, amount_claimed,
+                amount_paid, operator_code, prescriber_rpps, status, import_batch_id,
+                created_at, updated_at)
+            SELECT %s, r.facture, r.payeur, o.id, r.lot, to_date(r.date_soins, 'DD/MM/YYYY'),
+                   to_date(r.date_transmission, 'DD/MM/YYYY'), r.patient, substr(r.nir, 1, 13),
+                   substr(r.nir, 14, 2), r.rang::smallint, replace(r.montant, ',', '.')::numeric,
+                   0, r.operateur, r.prescripteur, 'transmitted', %s, now(), now()
+            FROM bench_raw_claims r
+            JOIN claims_organism o ON o.kind = r.payeur AND o.code = r.organisme
+            """,
+            [pharmacy.pk, batch_id],
+        )
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_raw_claims")
@@ -194,7 +195,7 @@ def table_floor() -> float:
 
 def process_cpu_seconds(pid: int) -> float:
     """user + system CPU seconds of a process (the PostgreSQL backend runs on this machine)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -279,8 +280,8 @@ def run_child(path: Path, chunk_rows: int | None = None) -> dict:
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-    ram_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    ram_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(ram_kb / 1024 / 1024, 1), "python": platform.python_version()}
 
 

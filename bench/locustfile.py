@@ -22,11 +22,12 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 from totp import totp  # bench/totp.py (locust puts the locustfile's folder on sys.path)
 
-USERS = json.loads(open(os.environ["LOCUST_USERS_FILE"], encoding="utf-8").read())
+USERS = json.loads(Path(os.environ["LOCUST_USERS_FILE"]).read_text(encoding="utf-8"))
 _staff = itertools.cycle(USERS["staff"])
 _managers = itertools.cycle(USERS["managers"])
 CATEGORIES = USERS["categories"]

@@ -73,7 +73,7 @@ def reset() -> None:
 def build(sizes: list[int]) -> list[int]:
     """One pharmacy per entry of `sizes` (its number of claims); returns their ids."""
     ids = []
-    for n, size in enumerate(sizes):
+    for n, _size in enumerate(sizes):
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO pharmacies_pharmacy (finess, name, city, delegation_mode, created_at)"
@@ -220,7 +220,7 @@ def build(sizes: list[int]) -> list[int]:
 
 def process_cpu_seconds(pid: int) -> float:
     """user + system CPU seconds of a process (the PostgreSQL backends run on this machine)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -166,7 +166,7 @@ class Bench:
             cmd = [PY, "manage.py", "demo_load", "--data", str(self.data)]
             for finess in share:
                 cmd += ["--pharmacy", finess]
-            log = open(self.logs / f"load-{n}.log", "ab")
+            log = open(self.logs / f"load-{n}.log", "ab")  # noqa: SIM115 (the subprocess's, closed after it)
             processes.append((subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT), log))
         while any(p.poll() is None for p, _ in processes):
             load_samples.append(loadavg())
@@ -200,7 +200,7 @@ class Bench:
                        cwd=ROOT, env=self.env, check=True, capture_output=True)
         procs = []
         for n in range(self.args.workers):
-            log = open(self.logs / f"{name}-worker{n}.log", "ab")
+            log = open(self.logs / f"{name}-worker{n}.log", "ab")  # noqa: SIM115 (the worker's, closed after it)
             procs.append(subprocess.Popen(
                 [str(ROOT / ".venv/bin/celery"), "-A", "tiers_payant", "worker", "-Q", queues, "-c", "1",
                  "-n", f"scale{name}{n}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",

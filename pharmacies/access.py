@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from pharmacies.models import Pharmacy, User
-
-M = TypeVar("M", bound=Model)
 
 
 def visible_pharmacies(user: User) -> QuerySet[Pharmacy]:
@@ -35,7 +32,7 @@ def visible_pharmacies(user: User) -> QuerySet[Pharmacy]:
     return Pharmacy.objects.filter(staff__user=user, staff__active=True)
 
 
-def scope(queryset: QuerySet[M], user: User) -> QuerySet[M]:
+def scope[M: Model](queryset: QuerySet[M], user: User) -> QuerySet[M]:
     """Restrict a queryset of tenant-owned rows (with a `pharmacy` FK) to the user's set."""
     return queryset.filter(pharmacy__in=visible_pharmacies(user))
 
@@ -44,14 +41,14 @@ def pharmacy_or_404(user: User, pharmacy_id: int) -> Pharmacy:
     try:
         return visible_pharmacies(user).get(pk=pharmacy_id)
     except Pharmacy.DoesNotExist:
-        raise Http404("Pharmacie introuvable")
+        raise Http404("Pharmacie introuvable") from None
 
 
-def get_visible_or_404(queryset: QuerySet[M], user: User, **lookup) -> M:
+def get_visible_or_404[M: Model](queryset: QuerySet[M], user: User, **lookup) -> M:
     try:
         return scope(queryset, user).get(**lookup)
     except queryset.model.DoesNotExist:
-        raise Http404("Introuvable")
+        raise Http404("Introuvable") from None
 
 
 def pharmacy_view(view: Callable) -> Callable:

@@ -61,7 +61,7 @@ def staff_edit(request: HttpRequest, pharmacy: Pharmacy, staff_id: int) -> HttpR
     try:
         member = StaffMember.objects.select_related("user").get(pharmacy=pharmacy, pk=staff_id)
     except StaffMember.DoesNotExist:
-        raise Http404("Membre du personnel introuvable")
+        raise Http404("Membre du personnel introuvable") from None
     initial = {
         "first_name": member.first_name, "last_name": member.last_name, "role": member.role,
         "operator_code": member.operator_code, "active": member.active,

@@ -77,7 +77,7 @@ def _rejection_or_404(pharmacy: Pharmacy, pk: int) -> Rejection:
     try:
         return selectors.rejection_for_detail(pharmacies=_only(pharmacy), pk=pk)
     except Rejection.DoesNotExist:
-        raise Http404("Rejet introuvable")
+        raise Http404("Rejet introuvable") from None
 
 
 def _panel_context(request: HttpRequest, rejection: Rejection, **extra) -> dict:
@@ -290,7 +290,7 @@ def attachment_download(
     try:
         attachment = Attachment.objects.get(pharmacy=pharmacy, rejection_id=pk, pk=attachment_id)
     except Attachment.DoesNotExist:
-        raise Http404("Pièce jointe introuvable")
+        raise Http404("Pièce jointe introuvable") from None
     response = FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,

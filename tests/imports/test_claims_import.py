@@ -48,7 +48,8 @@ def test_the_preview_counts_what_the_commit_does_and_writes_nothing(pharmacy_a, 
     from claims.imports.storage import file_fingerprint
 
     path = write(tmp_path, "factures.csv", claims_text(pharmacy_a.finess, 3))
-    sha, size = file_fingerprint(open(path, "rb"))
+    with open(path, "rb") as source:
+        sha, size = file_fingerprint(source)
     before = snapshot()
     batch = import_batch_create(pharmacy=pharmacy_a, path=path, file_name="f.csv", sha256=sha, size=size)
     batch = import_batch_analyse(batch=batch, path=path)
@@ -233,7 +234,8 @@ def test_a_twin_upload_committed_first_makes_the_other_fail_naming_it(pharmacy_a
     from claims.imports.storage import file_fingerprint
 
     path = write(tmp_path, "f.csv", claims_text(pharmacy_a.finess, 2))
-    sha, size = file_fingerprint(open(path, "rb"))
+    with open(path, "rb") as source:
+        sha, size = file_fingerprint(source)
     first, second = (
         import_batch_analyse(
             batch=import_batch_create(pharmacy=pharmacy_a, path=path, file_name=name, sha256=sha,

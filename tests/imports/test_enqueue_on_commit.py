@@ -64,11 +64,14 @@ def test_an_upload_in_a_rolled_back_transaction_sends_nothing(
     login, titulaire_a, pharmacy_a, sent, django_capture_on_commit_callbacks
 ):
     client = login(titulaire_a)
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(RolledBack), transaction.atomic():
-            upload(client, pharmacy_a, "f.csv", claims_text(pharmacy_a.finess, 2).encode())
-            assert ImportBatch.objects.exists()
-            raise RolledBack
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RolledBack),
+        transaction.atomic(),
+    ):
+        upload(client, pharmacy_a, "f.csv", claims_text(pharmacy_a.finess, 2).encode())
+        assert ImportBatch.objects.exists()
+        raise RolledBack
     assert callbacks == []
     assert sent == []
     assert not ImportBatch.objects.exists()

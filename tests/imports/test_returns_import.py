@@ -86,7 +86,8 @@ def test_the_night_applies_each_returns_import_once_without_rewriting_its_lines(
 
     result = night_returns(pharmacy_id=pharmacy_a.id)
 
-    first.refresh_from_db(); again.refresh_from_db()
+    first.refresh_from_db()
+    again.refresh_from_db()
     assert first.applied_at is not None and again.applied_at is not None
     assert result.lines_applied == 2  # the two lines whose claim is known; 3 still wait
     assert Claim.objects.exclude(status=ClaimStatus.TRANSMITTED).count() == 2

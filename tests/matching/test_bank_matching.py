@@ -31,7 +31,8 @@ def test_one_slip_one_credit_naming_the_payer_is_linked(pharmacy_a):
     link = Reconciliation.objects.get()
     assert (link.slip, link.bank_line, link.amount, link.source) == (
         slip, line, Decimal("812.40"), "auto")
-    slip.refresh_from_db(); line.refresh_from_db()
+    slip.refresh_from_db()
+    line.refresh_from_db()
     assert slip.status == PaymentSlip.Status.MATCHED and line.status == BankLine.Status.MATCHED
     assert result.auto_linked == 1 and not MatchProposal.objects.exists()
 

@@ -73,7 +73,7 @@ def test_every_payment_is_matched_to_its_claim_and_its_bank_line(night):
     unsettled = set(paying.exclude(claim__status__in=["paid", "partial", "reinvoiced"])
                     .values_list("pharmacy_id", "invoice_number", "payer_kind"))
     assert unsettled <= recovered  # only a recovery (indu) takes a paid claim back
-    for pharmacy, (facture, kind, code, claimed, paid) in _all(night, "partial"):
+    for pharmacy, (facture, kind, _code, _claimed, paid) in _all(night, "partial"):
         claim = Claim.objects.get(pharmacy=pharmacy, invoice_number=facture, payer_kind=kind)
         assert (claim.status, claim.amount_paid) == ("partial", Decimal(paid))
 
@@ -83,7 +83,7 @@ def test_every_rejection_is_open_with_the_right_reason(night):
                   _all(night, "reinvoiced")}
     rejected = list(_all(night, "rejected"))
     assert rejected
-    for pharmacy, (facture, kind, organism, reason_code, _operator) in rejected:
+    for pharmacy, (facture, kind, _organism, reason_code, _operator) in rejected:
         rejection = Rejection.objects.select_related("reason").get(
             pharmacy=pharmacy, claim__invoice_number=facture, claim__payer_kind=kind)
         assert rejection.reason.code == reason_code

@@ -54,12 +54,12 @@ def test_manual_split_and_remainder(login, titulaire_a, pharmacy_a, ambiguous):
     client = login(titulaire_a)
     url = reverse("payments:bank_line", args=[pharmacy_a.pk, line.pk])
 
-    preview = client.post(url, {"slip": [slips[0].pk], "amount_%d" % slips[0].pk: "40,00",
+    preview = client.post(url, {"slip": [slips[0].pk], f"amount_{slips[0].pk}": "40,00",
                                 "preview": "1"}, HTTP_HX_REQUEST="true")
     assert "35,00" in preview.content.decode().replace("\xa0", " ").replace("\u202f", " ")
 
-    client.post(url, {"slip": [slips[0].pk, slips[1].pk], "amount_%d" % slips[0].pk: "40,00",
-                      "amount_%d" % slips[1].pk: "35,00"})
+    client.post(url, {"slip": [slips[0].pk, slips[1].pk], f"amount_{slips[0].pk}": "40,00",
+                      f"amount_{slips[1].pk}": "35,00"})
 
     line.refresh_from_db()
     assert line.status == BankLine.Status.MATCHED

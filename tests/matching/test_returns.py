@@ -26,7 +26,8 @@ def test_a_full_payment_marks_the_claim_paid(pharmacy_a):
 
     result = night_returns(pharmacy_id=pharmacy_a.id)
 
-    claim.refresh_from_db(); line.refresh_from_db()
+    claim.refresh_from_db()
+    line.refresh_from_db()
     assert (claim.status, claim.amount_paid, claim.paid_date) == (
         ClaimStatus.PAID, Decimal("40.00"), dt.date(2026, 10, 9))
     assert line.claim_id == claim.id
@@ -150,7 +151,8 @@ def test_a_paid_reinvoice_closes_the_rejection_as_recovered(pharmacy_a):
                  care_date=old.care_date, amount_claimed=Decimal("50.00"),
                  transmission_date=dt.date(2026, 10, 15))
     night_returns(pharmacy_id=pharmacy_a.id)
-    new.refresh_from_db(); old.refresh_from_db()
+    new.refresh_from_db()
+    old.refresh_from_db()
     assert new.reinvoice_of == old and old.status == ClaimStatus.REINVOICED
     assert Rejection.objects.get(claim=old).new_invoice_number == "100000777"
 

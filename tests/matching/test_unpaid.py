@@ -26,7 +26,9 @@ def test_a_claim_without_return_past_the_delay_becomes_unpaid(pharmacy_a, settin
 
     assert unpaid_flag(pharmacy_id=pharmacy_a.id, today=TODAY) == 1
 
-    late.refresh_from_db(); in_time.refresh_from_db(); answered.refresh_from_db()
+    late.refresh_from_db()
+    in_time.refresh_from_db()
+    answered.refresh_from_db()
     assert late.status == ClaimStatus.UNPAID and late.unpaid_since == dt.date(2026, 11, 19)
     assert in_time.status == answered.status == ClaimStatus.TRANSMITTED
     assert unpaid_flag(pharmacy_id=pharmacy_a.id, today=TODAY) == 0

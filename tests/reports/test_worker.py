@@ -60,7 +60,7 @@ def test_the_monthly_beat_task_sends_one_report_per_pharmacy_once(tmp_path):
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
     celery = [sys.executable, "-m", "celery", "-A", "tiers_payant"]
-    log = open(tmp_path / "worker.log", "w")
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (the worker's output, closed in finally)
     worker = subprocess.Popen(
         celery + ["worker", "-Q", "default,pdf", "--concurrency=2", "--max-tasks-per-child=20",
                   "--loglevel=INFO", "--without-gossip", "--without-mingle"],

@@ -88,7 +88,7 @@ def test_it_filters_by_age_and_assigned_to_me(login, preparateur_n, pharmacy_n):
 def test_the_sort_and_page_links_keep_the_filters_in_the_url(login, preparateur_n, pharmacy_n):
     RejectionFactory.create_batch(60, claim__pharmacy=pharmacy_n)
     body = login(preparateur_n).get(list_url(pharmacy_n) + "?operateur=OP001&tri=-montant").content.decode()
-    assert 'href="/pharmacies/%d/rejets/?operateur=OP001&amp;page=2&amp;tri=-montant"' % pharmacy_n.pk in body
+    assert f'href="/pharmacies/{pharmacy_n.pk}/rejets/?operateur=OP001&amp;page=2&amp;tri=-montant"' in body
     assert 'hx-push-url="true"' in body
     assert "Page 1 sur 2" in body
 
@@ -144,7 +144,8 @@ def test_bulk_status_change_ignores_ids_of_other_pharmacies(login, preparateur_n
         list_url(rejection_n.pharmacy),
         {"action": "status", "to_status": S.IN_PROGRESS, "ids": [rejection_n.pk, rejection_a.pk]},
     )
-    rejection_n.refresh_from_db(); rejection_a.refresh_from_db()
+    rejection_n.refresh_from_db()
+    rejection_a.refresh_from_db()
     assert rejection_n.status == S.IN_PROGRESS
     assert rejection_a.status == S.TO_HANDLE
 
