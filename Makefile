@@ -52,8 +52,10 @@ demo: migrate
 test: setup
 	$(PY) -m pytest
 
-## The layers of the code (pyproject.toml, [tool.importlinter]): no import runs up.
+## The checkers (pyproject.toml): ruff's rules ([tool.ruff.lint]) and the layers of the
+## code ([tool.importlinter]: no import runs up).
 lint: setup
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
 test-fast: setup
