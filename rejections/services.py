@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from claims.models import Claim, ClaimStatus, PayerKind
 from claims.returns import night_transaction
+from claims.services import claims_status_decide
 from core import statuses
 from core.money import euros_sql
 from core.statuses import sql_literal
@@ -141,7 +142,7 @@ def _takes(*, from_status: str, to_status: str) -> bool:
 def _sync_claims(*, claim_ids: Iterable[int], to_status: str) -> None:
     # The claim follows its rejection: re-invoiced, or lost once the write-off is confirmed.
     if to_status == S.REINVOICED:
-        Claim.objects.filter(pk__in=claim_ids).update(status=ClaimStatus.REINVOICED)
+        claims_status_decide(claim_ids=claim_ids, status=ClaimStatus.REINVOICED)
 
 
 @transaction.atomic
@@ -163,7 +164,7 @@ def rejection_transition(
         to_status=to_status, new_invoice_number=new_invoice_number, write_off_reason=write_off_reason
     )
     if to_status == S.CLOSED and locked.status == S.WRITTEN_OFF:
-        Claim.objects.filter(pk=locked.claim_id).update(status=ClaimStatus.WRITTEN_OFF)
+        claims_status_decide(claim_ids=[locked.claim_id], status=ClaimStatus.WRITTEN_OFF)
     _sync_claims(claim_ids=[locked.claim_id], to_status=to_status)
     from_status = locked.status
     taken = _takes(from_status=from_status, to_status=to_status) and locked.assignee_id != actor.pk
@@ -233,9 +234,10 @@ def rejections_bulk_transition(
     )
     _sync_claims(claim_ids=[r[3] for r in movable], to_status=to_status)
     if to_status == S.CLOSED:
-        Claim.objects.filter(
-            pk__in=[r[3] for r in movable if r[1] == S.WRITTEN_OFF]
-        ).update(status=ClaimStatus.WRITTEN_OFF)
+        claims_status_decide(
+            claim_ids=[r[3] for r in movable if r[1] == S.WRITTEN_OFF],
+            status=ClaimStatus.WRITTEN_OFF,
+        )
     text = _event_text(fields)
     RejectionEvent.objects.bulk_create([
         RejectionEvent(

@@ -19,7 +19,7 @@ from django.conf import settings
 
 # Only our apps write tables; the project package and the demo generator own none.
 ROOT = Path(settings.BASE_DIR)
-NO_TABLES = ("tiers_payant", "synthetic", "audit")
+NO_TABLES = ("tiers_payant", "synthetic", "audit", "core")
 
 _WRITE = re.compile(
     r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?)"
@@ -102,8 +102,50 @@ def foreign_writes() -> list[str]:
     return problems
 
 
+# The ORM's writes, found by their shape: `<Model>.objects….update/create/…(…)` on a model
+# imported from another app's models.
+_ORM_WRITES = {"update", "create", "bulk_create", "bulk_update", "delete", "get_or_create",
+               "update_or_create"}
+# The demo's set-up creates the demo tenants (pharmacies, logins, staff): demo tooling.
+ORM_ALLOWED = {"backoffice/demo.py"}
+
+
+def foreign_orm_writes() -> list[str]:
+    problems, ours = [], our_apps()
+    for label, folder in sorted(ours.items()):
+        for path in sorted(folder.rglob("*.py")):
+            if "migrations" in path.parts or str(path.relative_to(ROOT)) in ORM_ALLOWED:
+                continue
+            tree = ast.parse(path.read_text())
+            foreign = {
+                alias.asname or alias.name: node.module.split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module
+                and node.module.endswith(".models") and node.module.split(".")[0] in ours
+                and node.module.split(".")[0] != label
+                for alias in node.names
+            }
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in _ORM_WRITES):
+                    continue
+                chain, root = [], node.func.value
+                while isinstance(root, (ast.Attribute, ast.Call)):
+                    if isinstance(root, ast.Attribute):
+                        chain.append(root.attr)
+                    root = root.value if isinstance(root, ast.Attribute) else root.func
+                if isinstance(root, ast.Name) and root.id in foreign and "objects" in chain:
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {label} writes "
+                                    f"{root.id} ({foreign[root.id]}'s) through the ORM")
+    return problems
+
+
 def test_no_app_writes_another_apps_tables():
     assert foreign_writes() == []
+
+
+def test_no_app_writes_another_apps_models_through_the_orm():
+    assert foreign_orm_writes() == []
 
 
 def test_the_check_sees_a_write_into_another_apps_table():
