@@ -57,7 +57,7 @@ def detect_format(data: bytes) -> str:
         raise ImportFileError(_UNKNOWN)
     first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
     if _CFONB_RECORD.match(first_line) and (
-        len(first_line) >= 104 and len(first_line) <= 120 or b"\n" not in body
+        len(first_line) <= 120 or b"\n" not in body.rstrip(b"\r\n")
     ):
         return CFONB
     try:

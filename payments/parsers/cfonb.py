@@ -6,11 +6,16 @@ CFONB brochure (1-based in comments, 0-based in slices). Amounts are 14
 characters, the last one over-punched with the sign and last digit, the
 number of decimals at position 20.
 
-Liberal on layout (blank lines, `\\r\\n`, no line breaks at all, trailing spaces
-trimmed, `01`/`07` without currency or decimals, `04` without a `01`), exact
-on content: a truncated line, an unknown record or a `05` with no `04`
-refuses the file; a bad amount or date is a problem on its line; balances that
-do not add up are a problem naming the account and the gap.
+Liberal on layout (blank lines, `\\r\\n`, no line breaks at all with or without
+a final newline, `01`/`07` without currency or decimals), exact on structure and
+length: every record is 120 characters (a shorter one, even by trailing blanks,
+is refused: its missing end would be read as blanks, a cut reference would make
+a later complete file create the line again); each account's statement is
+`01` … `04`/`05` … `07` (a `04` or `07` outside a statement, a `01` before the
+previous one is closed, a file ending inside a statement are refused, naming
+the line); an unknown record or a `05` with no `04` refuses the file; a bad
+amount or date is a problem on its line; balances that do not add up are a
+problem naming the account and the gap.
 """
 
 from __future__ import annotations
@@ -31,9 +36,6 @@ from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 RECORD_LENGTH = 120
 RECORD_CODES = frozenset({"01", "04", "05", "07"})
-# A line may lose its trailing blanks in an editor; it is complete when it
-# reaches the end of its last meaningful field (amount at 104, 05 qualifier at 48).
-MIN_LENGTH = {"01": 104, "04": 104, "05": 48, "07": 104}
 
 _OVERPUNCH = {"{": (1, 0), "}": (-1, 0)}
 _OVERPUNCH.update({chr(ord("A") + i): (1, i + 1) for i in range(9)})
@@ -42,7 +44,11 @@ _OVERPUNCH.update({str(i): (1, i) for i in range(10)})  # unsigned last digit: s
 
 
 def split_records(text: str) -> list[tuple[int, str]]:
-    """(line number, record) for every non-blank line; a file without line breaks is cut every 120."""
+    """(line number, record) for every non-blank line; a file without line breaks is cut every 120.
+
+    One final line break (or several) does not make a one-line file a file of lines.
+    """
+    text = text.rstrip("\r\n")
     if "\n" not in text and "\r" not in text and len(text) > RECORD_LENGTH:
         return [
             (i // RECORD_LENGTH + 1, text[i : i + RECORD_LENGTH])
@@ -91,45 +97,45 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
 
     result: ParseResult[BankStatement] = ParseResult()
     problems = result.problems
-    current: BankStatement | None = None  # open statement (after 01, or an implicit one)
+    current: BankStatement | None = None  # the statement opened by a 01, until its 07
     current_number = ""
+    opened_at = 0  # line of the open statement's 01
+    closed_at = 0  # line of the last 07
     last_line: BankLine | None = None
     after_bad_movement = False  # its 05 complements are skipped, not refused
 
-    def close(closing_line: int | None) -> None:
-        problems.extend(finish_statement(current, line=closing_line))
-        result.rows.append(current)
+    def refuse(n: int, message: str) -> ImportFileError:
+        return ImportFileError(Problem(n, None, message))
 
     for n, raw in records:
         record = raw.rstrip("\r\n")
         code = record[:2]
         if code not in RECORD_CODES:
-            raise ImportFileError(
-                Problem(
-                    n,
-                    None,
-                    f"enregistrement « {code} » inconnu (attendu 01, 04, 05 ou 07) : "
-                    "ce n'est pas un relevé CFONB 120",
-                )
+            raise refuse(
+                n,
+                f"enregistrement « {code} » inconnu (attendu 01, 04, 05 ou 07) : "
+                "ce n'est pas un relevé CFONB 120",
             )
         if len(record) > RECORD_LENGTH:
             if record[RECORD_LENGTH:].strip():
-                raise ImportFileError(Problem(n, None, f"{len(record)} caractères au lieu de 120"))
+                raise refuse(n, f"{len(record)} caractères au lieu de 120")
             record = record[:RECORD_LENGTH]
-        if len(record) < MIN_LENGTH[code]:
-            raise ImportFileError(
-                Problem(n, None, f"ligne tronquée : {len(record)} caractères au lieu de 120")
-            )
-        record = record.ljust(RECORD_LENGTH)
+        if len(record) < RECORD_LENGTH:
+            raise refuse(n, f"ligne tronquée : {len(record)} caractères au lieu de 120")
         account_id, number = _account(record)
         currency = record[16:19].strip() or None
         decimals = record[19]
 
         if code == "01":
             if current is not None:
-                close(None)
+                raise refuse(
+                    n,
+                    f"ancien solde (01) du compte {account_id} alors que le relevé du compte "
+                    f"{current.account_id} ouvert ligne {opened_at} n'est pas clos par un "
+                    "nouveau solde (07)",
+                )
             last_line, after_bad_movement = None, False
-            current_number = number
+            current_number, opened_at = number, n
             current = BankStatement(account_id, currency, None, None, None, None)
             try:
                 current.opening_balance = decode_amount(record[90:104], decimals)
@@ -138,19 +144,19 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
                 problems.append(Problem(n, None, f"ancien solde : {e}"))
 
         elif code == "04":
-            if current is None or number != current_number:
-                if current is not None:
-                    problems.append(
-                        Problem(
-                            n,
-                            None,
-                            f"mouvement du compte {account_id} dans le relevé du "
-                            f"compte {current.account_id} : relevé séparé",
-                        )
-                    )
-                    close(None)
-                current_number = number
-                current = BankStatement(account_id, currency, None, None, None, None)
+            if current is None:
+                where = (
+                    f"après le nouveau solde (07) ligne {closed_at} qui a clos le relevé"
+                    if closed_at
+                    else "sans ancien solde (01) avant lui"
+                )
+                raise refuse(n, f"mouvement (04) du compte {account_id} hors relevé : {where}")
+            if number != current_number:
+                raise refuse(
+                    n,
+                    f"mouvement (04) du compte {account_id} dans le relevé du compte "
+                    f"{current.account_id} ouvert ligne {opened_at}",
+                )
             current.currency = current.currency or currency
             last_line, after_bad_movement = None, False
             try:
@@ -179,9 +185,7 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
             if last_line is None:
                 if after_bad_movement:
                     continue
-                raise ImportFileError(
-                    Problem(n, None, "complément (05) sans mouvement (04) avant lui")
-                )
+                raise refuse(n, "complément (05) sans mouvement (04) avant lui")
             qualifier, info = record[45:48].strip(), record[48:118].strip()
             if not info:
                 continue
@@ -195,16 +199,12 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
 
         else:  # 07
             if current is None:
-                current_number = number
-                current = BankStatement(account_id, currency, None, None, None, None)
-            elif number != current_number:
-                problems.append(
-                    Problem(
-                        n,
-                        None,
-                        f"nouveau solde du compte {account_id} après les mouvements "
-                        f"du compte {current.account_id}",
-                    )
+                raise refuse(n, f"nouveau solde (07) du compte {account_id} sans ancien solde (01) avant lui")
+            if number != current_number:
+                raise refuse(
+                    n,
+                    f"nouveau solde (07) du compte {account_id} pour le relevé du compte "
+                    f"{current.account_id} ouvert ligne {opened_at}",
                 )
             current.currency = current.currency or currency
             try:
@@ -212,9 +212,15 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
                 current.end_date = parse_date(record[34:40])
             except ValueError as e:
                 problems.append(Problem(n, None, f"nouveau solde : {e}"))
-            close(n)
-            current, current_number, last_line, after_bad_movement = None, "", None, False
+            problems.extend(finish_statement(current, line=n))
+            result.rows.append(current)
+            current, current_number, closed_at = None, "", n
+            last_line, after_bad_movement = None, False
 
     if current is not None:
-        close(None)
+        raise refuse(
+            opened_at,
+            f"relevé du compte {current.account_id} sans nouveau solde (07) : "
+            "le fichier est incomplet",
+        )
     return result

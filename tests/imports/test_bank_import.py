@@ -62,11 +62,15 @@ def test_the_akretion_cfonb_file_imports_with_its_balance_gap_reported(pharmacy_
     assert any("les soldes ne concordent pas" in note for note in batch.counts["notes"])
 
 
-def test_an_overlapping_statement_never_creates_a_line_twice(pharmacy_a):
+def test_an_overlapping_statement_never_creates_a_line_twice(pharmacy_a, tmp_path):
     run_import(pharmacy_a, DATA / "cfonb" / "pennylane-example.txt")
     before = BankLine.objects.count()
-    # pennylane-operation.txt is the first movement of the example again, with fewer complements.
-    batch = run_import(pharmacy_a, DATA / "cfonb" / "pennylane-operation.txt")
+    # The first account's statement again, with only its first movement (and fewer
+    # complements): pennylane-operation.txt alone has no 01/07 and is refused since issue 19.
+    example = (DATA / "cfonb" / "pennylane-example.txt").read_text().splitlines()
+    operation = (DATA / "cfonb" / "pennylane-operation.txt").read_text().splitlines()
+    text = "\n".join([example[0], *operation, example[20]]) + "\n"
+    batch = run_import(pharmacy_a, write(tmp_path, "overlap.txt", text))
     assert batch.status == ImportBatch.Status.COMMITTED
     assert (batch.counts["created"], batch.counts["unchanged"]) == (0, 1)
     assert BankLine.objects.count() == before
@@ -149,6 +153,43 @@ def test_a_cfonb_file_without_line_breaks_is_read(pharmacy_a, tmp_path):
     records = (DATA / "cfonb" / "akretion-bank_statement.cfo").read_text().splitlines()
     assert all(len(r) == 120 for r in records)
     batch = run_import(pharmacy_a, write(tmp_path, "one-line.cfo", "".join(records)))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert batch.counts["created"] == 4
+
+
+def akretion_records() -> list[str]:
+    return (DATA / "cfonb" / "akretion-bank_statement.cfo").read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("build", "line", "message"),
+    [
+        (lambda r: r[1:], 1, "mouvement (04) du compte 30002/00447/0000888899H hors relevé : "
+         "sans ancien solde (01) avant lui"),
+        (lambda r: r + [r[2]], 7, "mouvement (04) du compte 30002/00447/0000888899H hors relevé : "
+         "après le nouveau solde (07) ligne 6 qui a clos le relevé"),
+        (lambda r: [r[5]], 1, "nouveau solde (07) du compte 30002/00447/0000888899H "
+         "sans ancien solde (01) avant lui"),
+        (lambda r: r[:3] + r, 4, "ancien solde (01) du compte 30002/00447/0000888899H alors que "
+         "le relevé du compte 30002/00447/0000888899H ouvert ligne 1 n'est pas clos par un "
+         "nouveau solde (07)"),
+        (lambda r: r[:2] + [r[2][:112]] + r[3:], 3, "ligne tronquée : 112 caractères au lieu de 120"),
+    ],
+    ids=["04-before-01", "04-after-07", "07-without-01", "01-inside-01", "short-record"],
+)
+def test_a_broken_cfonb_structure_is_refused_and_nothing_written(
+    pharmacy_a, tmp_path, build, line, message
+):
+    run_import(pharmacy_a, DATA / "cfonb" / "pennylane-example.txt")
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "broken.cfo", "\r\n".join(build(akretion_records()))))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["message"]) for e in batch.errors] == [(line, message)]
+    assert snapshot() == before
+
+
+def test_a_cfonb_file_on_one_line_with_a_final_newline_is_read(pharmacy_a, tmp_path):
+    batch = run_import(pharmacy_a, write(tmp_path, "one-line.cfo", "".join(akretion_records()) + "\n"))
     assert batch.status == ImportBatch.Status.COMMITTED
     assert batch.counts["created"] == 4
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.problems import ImportFileError
+from core.formats import detect_format
 from payments.parsers.cfonb import decode_amount, parse_cfonb
 
 from .conftest import SHARED_DATA
@@ -108,18 +109,15 @@ def test_pennylane_example_two_accounts_complements_and_blank_lines():
     assert credit.details["LIB"] == ["P051928612   22793301700040"]
 
 
-def test_pennylane_operation_movement_without_balances():
-    result = parse_cfonb((CFONB / "pennylane-operation.txt").read_bytes())
-    assert result.problems == []
-    (statement,) = result.rows
-    assert (statement.opening_balance, statement.closing_balance) == (None, None)
-    (line,) = statement.lines
-    assert (line.amount, line.booking_date, line.label) == (
-        Decimal("-32.21"),
-        date(2019, 5, 16),
-        "PRLV SEPA TEST CABINET",
+def test_pennylane_operation_a_movement_without_its_statement_is_refused():
+    # The file is one 04 and its 05s, no 01 before nor 07 after: until issue 19 it was read
+    # as a statement without balances; a movement outside any statement is now refused.
+    with pytest.raises(ImportFileError) as error:
+        parse_cfonb((CFONB / "pennylane-operation.txt").read_bytes())
+    assert str(error.value) == (
+        "ligne 1 : mouvement (04) du compte 15589/00000/98765432100 hors relevé : "
+        "sans ancien solde (01) avant lui"
     )
-    assert line.details["NPY"] == "INTERNET SFR"
 
 
 def test_a_file_without_line_breaks_is_cut_every_120_characters():
@@ -163,11 +161,109 @@ def test_balances_that_do_not_add_up_name_the_account_and_the_gap():
 
 
 def test_identical_lines_get_their_position():
-    lines = (CFONB / "pennylane-operation.txt").read_text().splitlines()
-    result = parse_cfonb("\n".join([lines[0], lines[0], lines[0]]).encode())
+    lines = (CFONB / "akretion-bank_statement.cfo").read_text().splitlines()
+    result = parse_cfonb("\n".join([lines[0], lines[1], lines[1], lines[1], lines[5]]).encode())
     assert [line.position for line in result.rows[0].lines] == [0, 1, 2]
 
 
 def test_an_unknown_record_is_refused():
     with pytest.raises(ImportFileError, match="enregistrement « 09 » inconnu"):
         parse_cfonb(b"09" + b" " * 118)
+
+
+# --- the statement structure (issue 19): each account's 01 … 04/05 … 07 -----------------
+
+def akretion() -> list[str]:
+    """01, four 04, 07 of one account (all 120 characters)."""
+    return (CFONB / "akretion-bank_statement.cfo").read_text().splitlines()
+
+
+def refusal(records: list[str]) -> str:
+    with pytest.raises(ImportFileError) as error:
+        parse_cfonb("\r\n".join(records).encode())
+    return str(error.value)
+
+
+def test_a_movement_before_any_opening_balance_is_refused():
+    records = akretion()
+    assert refusal(records[1:]) == (
+        "ligne 1 : mouvement (04) du compte 30002/00447/0000888899H hors relevé : "
+        "sans ancien solde (01) avant lui"
+    )
+
+
+def test_a_movement_after_the_closing_balance_is_refused():
+    records = akretion()
+    assert refusal(records + [records[2]]) == (
+        "ligne 7 : mouvement (04) du compte 30002/00447/0000888899H hors relevé : "
+        "après le nouveau solde (07) ligne 6 qui a clos le relevé"
+    )
+
+
+def test_a_closing_balance_without_an_opening_one_is_refused():
+    records = akretion()
+    assert refusal([records[5]]) == (
+        "ligne 1 : nouveau solde (07) du compte 30002/00447/0000888899H "
+        "sans ancien solde (01) avant lui"
+    )
+
+
+def test_an_opening_balance_before_the_previous_statement_is_closed_is_refused():
+    records = akretion()
+    assert refusal(records[:3] + records) == (
+        "ligne 4 : ancien solde (01) du compte 30002/00447/0000888899H alors que le relevé "
+        "du compte 30002/00447/0000888899H ouvert ligne 1 n'est pas clos par un nouveau solde (07)"
+    )
+
+
+def test_a_file_ending_inside_a_statement_is_refused():
+    assert refusal(akretion()[:5]) == (
+        "ligne 1 : relevé du compte 30002/00447/0000888899H sans nouveau solde (07) : "
+        "le fichier est incomplet"
+    )
+
+
+def test_a_movement_of_another_account_inside_a_statement_is_refused():
+    records = akretion()
+    records[2] = records[2][:21] + "00000000001" + records[2][32:]
+    assert refusal(records) == (
+        "ligne 3 : mouvement (04) du compte 30002/00447/00000000001 dans le relevé du compte "
+        "30002/00447/0000888899H ouvert ligne 1"
+    )
+
+
+@pytest.mark.parametrize("length", [104, 110, 119])
+def test_a_record_cut_anywhere_short_of_120_is_refused(length):
+    records = akretion()
+    records[2] = records[2][:length]
+    assert refusal(records) == f"ligne 3 : ligne tronquée : {length} caractères au lieu de 120"
+
+
+def test_a_record_that_lost_its_trailing_blanks_is_refused():
+    records = akretion()
+    records[0] = records[0].rstrip()
+    assert len(records[0]) < 120
+    assert refusal(records) == f"ligne 1 : ligne tronquée : {len(records[0])} caractères au lieu de 120"
+
+
+@pytest.mark.parametrize("end", ["", "\n", "\r\n", "\n\n"])
+def test_a_file_without_line_breaks_is_read_with_or_without_a_final_newline(end):
+    data = ("".join(akretion()) + end).encode()
+    assert detect_format(data) == "cfonb"
+    result = parse_cfonb(data)
+    assert [line.label for line in result.rows[0].lines] == [
+        "LCL20000000142", "LCL20000000141", "LCL20000000144", "LCL20000000143"
+    ]
+
+
+def test_a_file_without_line_breaks_cut_short_is_refused_at_its_last_record():
+    data = "".join(akretion())[:-7].encode()
+    with pytest.raises(ImportFileError) as error:
+        parse_cfonb(data)
+    assert str(error.value) == "ligne 6 : ligne tronquée : 113 caractères au lieu de 120"
+
+
+def test_the_balance_check_is_kept_under_the_structure():
+    result = parse_cfonb((CFONB / "akretion-bank_statement.cfo").read_bytes())
+    assert [p.line for p in result.problems] == [6]
+    assert "les soldes ne concordent pas" in result.problems[0].message
