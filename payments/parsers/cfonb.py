@@ -199,7 +199,9 @@ def parse_cfonb(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResul
 
         else:  # 07
             if current is None:
-                raise refuse(n, f"nouveau solde (07) du compte {account_id} sans ancien solde (01) avant lui")
+                raise refuse(
+                    n, f"nouveau solde (07) du compte {account_id} sans ancien solde (01) avant lui"
+                )
             if number != current_number:
                 raise refuse(
                     n,

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.problems import ImportFileError
 from core.formats import detect_format
+from core.problems import ImportFileError
 from payments.parsers.cfonb import decode_amount, parse_cfonb
 
 from .conftest import SHARED_DATA
