@@ -61,6 +61,17 @@ def _client_program(name: str) -> str:
     return str(POSTGRES_BIN_PATH / name)
 
 
+class BackupFailed(Exception):
+    pass
+
+
+def _run(command: list[str], *, env: dict[str, str]) -> None:
+    """Run a PostgreSQL client; its own words (stderr) in the error when it fails."""
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BackupFailed(f"{Path(command[0]).name} a échoué : {done.stderr.strip()}")
+
+
 def _libpq_environment(database_name: str | None = None) -> dict[str, str]:
     db = settings.DATABASES["default"]
     env = {**os.environ, "PGOPTIONS": OPERATORS_SCOPE}
@@ -115,11 +126,8 @@ def backup_create(*, directory: Path) -> Backup:
         media=directory / f"tiers-payant-{stamp}-media.tar.gz",
         fingerprint=directory / f"tiers-payant-{stamp}.json",
     )
-    subprocess.run(
-        [_client_program("pg_dump"), "--format=custom", "--no-owner", "--enable-row-security",
-         f"--file={backup.database}"],
-        env=_libpq_environment(), check=True, capture_output=True, text=True,
-    )
+    _run([_client_program("pg_dump"), "--format=custom", "--no-owner", "--enable-row-security",
+          f"--file={backup.database}"], env=_libpq_environment())
     with tarfile.open(backup.media, "w:gz") as archive:
         media_root = Path(settings.MEDIA_ROOT)
         if media_root.exists():
@@ -141,11 +149,8 @@ def backup_restore(*, database_dump: Path, media_archive: Path | None, into_data
                 f"La base {into_database} existe déjà : une restauration va dans une base neuve, "
                 "jamais par-dessus une base existante."
             ) from None
-    subprocess.run(
-        [_client_program("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",
-         f"--dbname={into_database}", str(database_dump)],
-        env=_libpq_environment(into_database), check=True, capture_output=True, text=True,
-    )
+    _run([_client_program("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",
+          f"--dbname={into_database}", str(database_dump)], env=_libpq_environment(into_database))
     if media_archive is not None:
         target = media_root or Path(settings.MEDIA_ROOT)
         target.mkdir(parents=True, exist_ok=True)

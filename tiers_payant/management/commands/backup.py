@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+from django.core.management.base import CommandError
+
 from pharmacies.row_security import OperatorCommand
-from tiers_payant.backup import backup_create
+from tiers_payant.backup import BackupFailed, backup_create
 
 
 class Command(OperatorCommand):
@@ -14,7 +16,10 @@ class Command(OperatorCommand):
                             help="dossier des sauvegardes (défaut : .data/backups)")
 
     def handle(self, *args, dir: Path, **options):
-        backup = backup_create(directory=dir)
+        try:
+            backup = backup_create(directory=dir)
+        except BackupFailed as failure:
+            raise CommandError(str(failure)) from None
         self.stdout.write(self.style.SUCCESS("Sauvegarde écrite :"))
         for path in (backup.database, backup.media, backup.fingerprint):
             self.stdout.write(f"  {path} ({path.stat().st_size:,} octets)".replace(",", " "))

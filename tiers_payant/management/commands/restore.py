@@ -30,7 +30,7 @@ class Command(OperatorCommand):
             raise CommandError(f"{dump} introuvable.")
         try:
             backup_restore(database_dump=dump, media_archive=media, into_database=into, media_root=media_root)
-        except RestoreRefused as refusal:
+        except (RestoreRefused, BackupFailed) as refusal:
             raise CommandError(str(refusal)) from None
         expected_file = dump.with_suffix(".json")
         if not expected_file.exists():
