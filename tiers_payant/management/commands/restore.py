@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 
 from pharmacies.row_security import OperatorCommand
 from tiers_payant.backup import (
+    BackupFailed,
     RestoreRefused,
     backup_restore,
     restored_database_connection,
