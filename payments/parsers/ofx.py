@@ -11,12 +11,24 @@ Reads `STMTRS` and `CCSTMTRS`: `CURDEF`, `BANKACCTFROM`/`CCACCTFROM`,
 `BANKTRANLIST` (`DTSTART`, `DTEND`, `STMTTRN`: `DTPOSTED`, `DTAVAIL`,
 `TRNAMT`, `FITID`, `NAME`, `MEMO`, `TRNTYPE`), `LEDGERBAL` (closing balance;
 OFX gives no opening balance, so nothing to reconcile). A FITID repeated in
-the file is a problem and the repeated line is left out.
+the file is a problem and the repeated line is left out; a transaction without
+DTPOSTED, TRNAMT or FITID is a problem on its line (the import is refused).
+
+Untrusted input, two front ends feeding one reader: an OFX 2 file (it starts
+with `<?xml` or `<?OFX`) is parsed as XML with CAMT's hardening
+(`camt.parse_xml`: no DOCTYPE/ENTITY, no network, comments and processing
+instructions dropped, CDATA and character references decoded by the XML
+parser); an OFX 1 (SGML) file goes through the tolerant tokenizer after its
+comments and processing instructions are blanked (line numbers kept) and its
+CDATA sections turned into text, and every value is unescaped
+(`html.unescape`: `&#201;`, `&#xC9;`, `&eacute;`).
 """
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from core.money import parse_decimal
@@ -28,12 +40,20 @@ from core.problems import (
     check_size,
 )
 from core.text import decode_bytes
-from payments.parsers.camt import refuse_declarations
+from payments.parsers.camt import parse_xml, refuse_declarations
 from payments.parsers.statement import BankLine, BankStatement, finish_statement
 
 _TOKEN = re.compile(r"<(/?)([A-Za-z0-9._]+)[^>]*>([^<]*)")
-_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&nbsp;": " "}
-_ENTITY = re.compile("|".join(_ENTITIES))
+# What SGML OFX must not read as data: comments, processing instructions, and CDATA
+# (whose text is data, but may hold a `<`).
+_HIDDEN = re.compile(r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_UNCLOSED = (
+    ("<!--", "commentaire <!-- sans -->"),
+    ("<?", "instruction <? sans ?>"),
+    ("<![CDATA[", "section <![CDATA[ sans ]]>"),
+)
+_XML_START = re.compile(rb"\s*(\xef\xbb\xbf)?\s*<\?(xml|OFX)\b", re.IGNORECASE)
+_REQUIRED = ("DTPOSTED", "TRNAMT", "FITID")
 _LEAVES = frozenset(  # known leaves: empty in SGML they must not open an aggregate
     {
         "TRNTYPE",
@@ -94,22 +114,15 @@ def parse_ofx(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResult[
     if not data.strip():
         raise ImportFileError("Le fichier est vide.")
     refuse_declarations(data)
-    text = decode_bytes(data)
-    start = text.upper().find("<OFX>")
-    if start < 0:
-        raise ImportFileError("Ce fichier n'est pas un relevé OFX (balise <OFX> absente).")
+    tokens = _xml_tokens(data) if _XML_START.match(data) else _sgml_tokens(data)
 
     result: ParseResult[BankStatement] = ParseResult()
     stack: list[str] = []
     statement: dict | None = None
     transaction: dict | None = None
     fitid_lines: dict[str, int] = {}
-    line, scanned = text.count("\n", 0, start) + 1, start
 
-    for match in _TOKEN.finditer(text, start):
-        line += text.count("\n", scanned, match.start())
-        scanned = match.start()
-        closing, tag, value = match.group(1), match.group(2).upper(), match.group(3).strip()
+    for line, closing, tag, value in tokens:
         if closing:
             if tag not in stack:
                 continue  # the closing tag of a leaf (XML) or a stray one
@@ -124,14 +137,13 @@ def parse_ofx(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResult[
                 if done == tag:
                     break
             continue
-        if not value and tag not in _LEAVES:  # an aggregate opens
+        if value is None:  # an aggregate opens
             stack.append(tag)
             if tag in _STATEMENTS:
                 statement = {"lines": [], "line": line}
             elif tag == "STMTTRN":
                 transaction = {"line": line}
             continue
-        value = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], value)
         parent = stack[-1] if stack else ""
         if statement is None:
             continue
@@ -160,6 +172,17 @@ def _add_transaction(
     tx: dict, statement: dict, fitid_lines: dict[str, int], problems: list[Problem]
 ) -> None:
     line = tx["line"]
+    if missing := [tag for tag in _REQUIRED if not tx.get(tag)]:
+        problems.append(
+            Problem(
+                line,
+                None,
+                f"opération sans {', '.join(missing)} : "
+                f"élément{'s' if len(missing) > 1 else ''} obligatoire{'s' if len(missing) > 1 else ''} "
+                f"absent{'s' if len(missing) > 1 else ''}",
+            )
+        )
+        return
     try:
         amount = parse_decimal(tx.get("TRNAMT", ""))
         booking = parse_ofx_date(tx.get("DTPOSTED", ""))
@@ -169,18 +192,17 @@ def _add_transaction(
             Problem(line, None, f"opération {tx.get('FITID', '')} : {e}".replace("  ", " "))
         )
         return
-    fitid = tx.get("FITID") or None
-    if fitid is not None:
-        first = fitid_lines.setdefault(fitid, line)
-        if first != line:
-            problems.append(
-                Problem(
-                    line,
-                    "FITID",
-                    f"identifiant d'opération {fitid} en double : déjà présent ligne {first}",
-                )
+    fitid = tx["FITID"]
+    first = fitid_lines.setdefault(fitid, line)
+    if first != line:
+        problems.append(
+            Problem(
+                line,
+                "FITID",
+                f"identifiant d'opération {fitid} en double : déjà présent ligne {first}",
             )
-            return
+        )
+        return
     details = {
         key: tx[key] for key in ("TRNTYPE", "NAME", "MEMO", "CHECKNUM", "REFNUM") if tx.get(key)
     }
@@ -220,3 +242,62 @@ def _finish(statement: dict, problems: list[Problem]) -> BankStatement:
     )
     problems.extend(finish_statement(result))
     return result
+
+
+# A token: (line, closing, TAG, value); value is None when the tag opens an aggregate.
+Token = tuple[int, bool, str, str | None]
+
+
+def _sgml_tokens(data: bytes) -> Iterator[Token]:
+    text = _reveal(decode_bytes(data))
+    start = text.upper().find("<OFX>")
+    if start < 0:
+        raise ImportFileError("Ce fichier n'est pas un relevé OFX (balise <OFX> absente).")
+    line, scanned = text.count("\n", 0, start) + 1, start
+    for match in _TOKEN.finditer(text, start):
+        line += text.count("\n", scanned, match.start())
+        scanned = match.start()
+        closing, tag, value = match.group(1), match.group(2).upper(), match.group(3).strip()
+        if closing:
+            yield line, True, tag, None
+        elif not value and tag not in _LEAVES:
+            yield line, False, tag, None
+        else:
+            yield line, False, tag, html.unescape(value).strip()
+
+
+def _reveal(text: str) -> str:
+    """Blank comments and processing instructions (keeping their line breaks, so lines
+    stay right) and turn CDATA into escaped text, before the tokenizer sees the file."""
+
+    def replace(match: re.Match) -> str:
+        if match.group(0).startswith("<![CDATA["):
+            return html.escape(match.group(1), quote=False)
+        return "\n" * match.group(0).count("\n")
+
+    text = _HIDDEN.sub(replace, text)
+    for opening, what in _UNCLOSED:
+        if (at := text.find(opening)) >= 0:
+            raise ImportFileError(
+                Problem(text.count("\n", 0, at) + 1, None, f"{what} : le fichier est incomplet")
+            )
+    return text
+
+
+def _xml_tokens(data: bytes) -> Iterator[Token]:
+    root = parse_xml(data)  # DOCTYPE/ENTITY refused; comments, PIs dropped; CDATA decoded
+    if root.tag.upper() != "OFX":
+        raise ImportFileError("Ce fichier n'est pas un relevé OFX (balise <OFX> absente).")
+
+    def walk(element) -> Iterator[Token]:
+        tag = element.tag.upper()
+        children = [child for child in element if isinstance(child.tag, str)]
+        if children or (tag not in _LEAVES and not (element.text or "").strip()):
+            yield element.sourceline, False, tag, None
+            for child in children:
+                yield from walk(child)
+            yield element.sourceline, True, tag, None
+        else:
+            yield element.sourceline, False, tag, "".join(element.itertext()).strip()
+
+    yield from walk(root)

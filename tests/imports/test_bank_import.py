@@ -248,3 +248,24 @@ def test_a_binary_file_is_refused(pharmacy_a, tmp_path):
     with pytest.raises(ImportRefused) as refused:
         run_import(pharmacy_a, write(tmp_path, "photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"))
     assert "non reconnu" in refused.value.message or "binaire" in refused.value.message
+
+
+def test_an_ofx_transaction_commented_out_is_not_imported(pharmacy_a, tmp_path):
+    text = (DATA / "ofx" / "oca-test_ofx.ofx").read_text()
+    start = text.index("          <STMTTRN>", text.index("219378"))
+    end = text.index("</STMTTRN>", start) + len("</STMTTRN>")
+    text = text[:start] + "<!--" + text[start:end] + "-->" + text[end:]
+    batch = run_import(pharmacy_a, write(tmp_path, "commented.ofx", text))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert [r[3] for r in lines_of(pharmacy_a, "000000123/123456")] == ["219378", "219380", "219381"]
+
+
+def test_an_ofx_transaction_without_fitid_is_refused_and_nothing_written(pharmacy_a, tmp_path):
+    text = (DATA / "ofx" / "oca-test_ofx.ofx").read_text().replace("<FITID>219380</FITID>", "")
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "nofitid.ofx", text))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["message"]) for e in batch.errors] == [
+        (53, "opération sans FITID : élément obligatoire absent")
+    ]
+    assert snapshot() == before

@@ -94,3 +94,112 @@ def test_a_doctype_in_ofx_is_refused():
 def test_a_file_without_ofx_tag_is_refused():
     with pytest.raises(ImportFileError, match="pas un relevé OFX"):
         parse_ofx(b"OFXHEADER:100\nnothing here")
+
+
+# --- hostile and odd files (issue 19) ---------------------------------------------------
+
+REAL = SHARED_DATA / "ofx" / "oca-test_ofx.ofx"
+
+
+def labels(result):
+    return [[bl.label for bl in statement.lines] for statement in result.rows]
+
+
+def test_a_commented_out_account_and_transaction_are_not_read_sgml():
+    text = SGML.format(second="A2").replace(
+        "<STMTTRN><TRNTYPE>DEBIT",
+        "<!-- ancien compte\n</BANKTRANLIST></STMTRS><STMTRS><CURDEF>EUR<BANKACCTFROM>"
+        "<BANKID>99999<ACCTID>666</BANKACCTFROM><BANKTRANLIST>\n<STMTTRN><TRNTYPE>DEBIT",
+    ).replace("FRAIS TENUE DE COMPTE</STMTTRN>", "FRAIS TENUE DE COMPTE</STMTTRN> -->")
+    result = parse_ofx(text.encode())
+    assert result.problems == []
+    assert [s.account_id for s in result.rows] == ["30002/00447/0000888899H"]
+    assert labels(result) == [["VIR CPAM DU RHONE BORDEREAU 123 & 124"]]
+    assert result.rows[0].closing_balance == Decimal("100.00")  # lines after the comment: right
+
+
+def test_a_commented_out_transaction_is_not_read_xml():
+    text = REAL.read_text()
+    start = text.index("          <STMTTRN>", text.index("219378"))
+    end = text.index("</STMTTRN>", start) + len("</STMTTRN>")
+    result = parse_ofx((text[:start] + "<!--" + text[start:end] + "-->" + text[end:]).encode())
+    assert result.problems == []
+    assert result.rows[0].account_id == "000000123/123456"
+    assert [bl.bank_reference for bl in result.rows[0].lines] == ["219378", "219380", "219381"]
+
+
+def test_processing_instructions_are_skipped_sgml():
+    text = SGML.format(second="A2").replace("<STMTRS>", '<STMTRS><?banque version="2"?>')
+    result = parse_ofx(text.encode())
+    assert result.problems == [] and len(result.rows[0].lines) == 2
+
+
+@pytest.mark.parametrize("entity", ["&#201;", "&#xC9;", "&#xc9;", "&Eacute;"])
+def test_entities_are_decoded_sgml(entity):
+    text = SGML.format(second="A2").replace("VIR CPAM DU RHONE", f"VIR CPAM DU RH{entity}NE")
+    result = parse_ofx(text.encode())
+    assert result.rows[0].lines[0].details["NAME"] == "VIR CPAM DU RHÉNE"
+
+
+def test_entities_are_decoded_xml():
+    text = REAL.read_text().replace("China Export", "H&#233;l&#xE8;ne &amp; fils")
+    result = parse_ofx(text.encode())
+    assert result.rows[0].lines[1].label == "Hélène & fils"
+
+
+def test_a_name_in_cdata_is_read_sgml():
+    text = SGML.format(second="A2").replace(
+        "<NAME>VIR CPAM DU RHONE", "<NAME><![CDATA[VIR <CPAM> & RHONE]]>"
+    )
+    result = parse_ofx(text.encode())
+    assert result.rows[0].lines[0].details["NAME"] == "VIR <CPAM> & RHONE"
+
+
+def test_a_name_in_cdata_is_read_xml():
+    text = REAL.read_text().replace("China Export", "<![CDATA[China <Export> & co]]>")
+    result = parse_ofx(text.encode())
+    assert result.rows[0].lines[1].label == "China <Export> & co"
+
+
+def test_an_unclosed_comment_is_refused_with_its_line():
+    text = SGML.format(second="A2").replace("<STMTTRN><TRNTYPE>DEBIT", "<!-- <STMTTRN><TRNTYPE>DEBIT")
+    with pytest.raises(ImportFileError) as error:
+        parse_ofx(text.encode())
+    assert str(error.value) == "ligne 18 : commentaire <!-- sans --> : le fichier est incomplet"
+
+
+def test_ofx2_is_parsed_as_xml_a_broken_one_is_refused_with_its_line():
+    text = REAL.read_text().replace("<TRNAMT>-90</TRNAMT>", "<TRNAMT>-90", 1)
+    with pytest.raises(ImportFileError) as error:
+        parse_ofx(text.encode())
+    assert str(error.value).startswith("ligne 48 : XML mal formé")
+
+
+def test_ofx2_with_an_external_entity_is_refused():
+    text = REAL.read_text().replace(
+        '<?OFX', '<!DOCTYPE OFX [<!ENTITY x SYSTEM "file:///etc/passwd">]><?OFX'
+    ).replace("China Export", "&x;")
+    with pytest.raises(ImportFileError, match="DOCTYPE ou ENTITY"):
+        parse_ofx(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("drop", "message"),
+    [
+        ("<DTPOSTED>20240104120000", "opération sans DTPOSTED : élément obligatoire absent"),
+        ("<TRNAMT>-12.50", "opération sans TRNAMT : élément obligatoire absent"),
+        ("<FITID>A2", "opération sans FITID : élément obligatoire absent"),
+    ],
+)
+def test_a_transaction_missing_a_required_element_is_a_problem_on_its_line(drop, message):
+    result = parse_ofx(SGML.format(second="A2").replace(drop, "").encode())
+    assert [str(p) for p in result.problems] == [f"ligne 18 : {message}"]
+
+
+def test_a_transaction_missing_several_required_elements_xml():
+    text = REAL.read_text()
+    text = text.replace("<FITID>219380</FITID>", "").replace("<TRNAMT>-100</TRNAMT>", "")
+    result = parse_ofx(text.encode())
+    assert [str(p) for p in result.problems] == [
+        "ligne 53 : opération sans TRNAMT, FITID : éléments obligatoires absents"
+    ]
