@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from pharmacies.models import Pharmacy
 from pharmacies.row_security import pharmacy_task
+from tiers_payant import failures  # noqa: F401  (the workers' task_failure handler)
 from tiers_payant.night import nightly_run
 
 
