@@ -105,6 +105,8 @@ class ClaimStatus(models.TextChoices):
     UNPAID = statuses.CLAIM_UNPAID, "Impayée"
     WRITTEN_OFF = statuses.CLAIM_WRITTEN_OFF, "Passée en perte"
     REINVOICED = statuses.CLAIM_REINVOICED, "Refacturée"
+    # Paid, then (part of) the payment taken back by a recovery (INDU): owed again, and why.
+    TAKEN_BACK = statuses.CLAIM_TAKEN_BACK, "Paiement repris (indu)"
 
 
 OPEN_CLAIM_STATUSES = statuses.OPEN_CLAIM_STATUSES

@@ -210,10 +210,9 @@ def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: Returns
 _NEW_STATUS = """
     CASE
       WHEN agg.any_payment AND agg.paid >= c.amount_claimed THEN 'paid'
+      -- (part of) what was paid was taken back: owed again, with its own label
+      WHEN agg.any_recovery AND agg.last_status <> 'REJETE' THEN 'taken_back'
       WHEN agg.paid > 0 THEN 'partial'
-      WHEN agg.last_status = 'REJETE' THEN 'rejected'
-      -- everything paid was taken back: the receivable is open again
-      WHEN agg.any_recovery THEN 'unpaid'
       ELSE 'rejected'
     END"""
 
@@ -241,7 +240,7 @@ _RECOMPUTE = f"""
         last_return_date = agg.last_return,
         paid_date = CASE WHEN {_NEW_STATUS} = 'paid' THEN agg.paid_on END,
         status = CASE WHEN c.status = ANY(%(human)s) THEN c.status ELSE {_NEW_STATUS} END,
-        unpaid_since = CASE WHEN {_NEW_STATUS} = 'unpaid' THEN agg.recovered_on END,
+        unpaid_since = CASE WHEN {_NEW_STATUS} = 'taken_back' THEN agg.recovered_on END,
         updated_at = now()
     FROM agg
     WHERE c.id = agg.id AND c.pharmacy_id = %(p)s

@@ -18,9 +18,12 @@ CLAIM_REJECTED = "rejected"
 CLAIM_UNPAID = "unpaid"
 CLAIM_WRITTEN_OFF = "written_off"
 CLAIM_REINVOICED = "reinvoiced"
+CLAIM_TAKEN_BACK = "taken_back"  # paid, then (part of) it taken back by a recovery (INDU)
 
 # Money still expected from the payer.
-OPEN_CLAIM_STATUSES = (CLAIM_TRANSMITTED, CLAIM_PARTIAL, CLAIM_REJECTED, CLAIM_UNPAID)
+OPEN_CLAIM_STATUSES = (
+    CLAIM_TRANSMITTED, CLAIM_PARTIAL, CLAIM_REJECTED, CLAIM_UNPAID, CLAIM_TAKEN_BACK,
+)
 # Decided by a person: returns still update the amounts, never the status.
 HUMAN_CLAIM_STATUSES = (CLAIM_WRITTEN_OFF, CLAIM_REINVOICED)
 
@@ -41,6 +44,7 @@ REJECTION_TO_HANDLE = "to_handle"
 REJECTION_IN_PROGRESS = "in_progress"
 REJECTION_REINVOICED = "reinvoiced"
 REJECTION_CLAIMED = "claimed"
+REJECTION_PARTLY_RECOVERED = "partly_recovered"  # its re-invoice paid in part: the rest owed
 REJECTION_BILLED_TO_PATIENT = "billed_patient"
 REJECTION_WRITTEN_OFF = "written_off"
 REJECTION_CLOSED = "closed"
@@ -51,6 +55,7 @@ OPEN_REJECTION_STATUSES = (
     REJECTION_IN_PROGRESS,
     REJECTION_REINVOICED,
     REJECTION_CLAIMED,
+    REJECTION_PARTLY_RECOVERED,
     REJECTION_BILLED_TO_PATIENT,
     REJECTION_WRITTEN_OFF,
 )

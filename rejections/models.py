@@ -67,6 +67,8 @@ class RejectionStatus(models.TextChoices):
     IN_PROGRESS = statuses.REJECTION_IN_PROGRESS, "En cours"
     REINVOICED = statuses.REJECTION_REINVOICED, "Corrigé et refacturé"
     CLAIMED = statuses.REJECTION_CLAIMED, "Réclamé à l'organisme"
+    # Its re-invoice (or the claim itself) was paid in part: the remainder is still owed.
+    PARTLY_RECOVERED = statuses.REJECTION_PARTLY_RECOVERED, "Partiellement recouvré"
     BILLED_TO_PATIENT = statuses.REJECTION_BILLED_TO_PATIENT, "Facturé au patient"
     WRITTEN_OFF = statuses.REJECTION_WRITTEN_OFF, "Passé en perte"
     CLOSED = statuses.REJECTION_CLOSED, "Clos"
@@ -127,6 +129,7 @@ class Rejection(models.Model):
     handled_by_overridden = models.BooleanField("répartition choisie à la main", default=False)
     new_invoice_number = models.CharField("nouvelle facture", max_length=9, blank=True)
     write_off_reason = models.TextField("motif de la perte", blank=True)
+    # Every euro paid on its re-invoice (or on the claim itself) since the rejection.
     recovered_amount = models.DecimalField("montant récupéré", default=0, **MONEY)
     closed_on = models.DateField("clos le", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -153,6 +156,11 @@ class Rejection(models.Model):
 
     def __str__(self) -> str:
         return f"Rejet {self.reason.code} facture {self.claim.invoice_number}"
+
+    @property
+    def remainder(self):
+        """What is still to recover on it: the amount at stake less every euro recovered."""
+        return max(self.amount - self.recovered_amount, 0)
 
 
 class RejectionEvent(models.Model):

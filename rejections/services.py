@@ -24,7 +24,7 @@ from claims.returns import night_transaction
 from claims.services import claims_status_decide
 from core import statuses
 from core.money import euros_sql
-from core.statuses import sql_literal
+from core.statuses import sql_in, sql_literal
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import DelegationMode, Pharmacy, User
 from rejections.models import (
@@ -45,6 +45,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.IN_PROGRESS: (S.TO_HANDLE, S.REINVOICED, S.CLAIMED, S.BILLED_TO_PATIENT, S.WRITTEN_OFF),
     S.REINVOICED: (S.IN_PROGRESS, S.CLOSED),
     S.CLAIMED: (S.IN_PROGRESS, S.CLOSED),
+    # Paid in part (the night sets it): claim the rest, write it off, or close.
+    S.PARTLY_RECOVERED: (S.IN_PROGRESS, S.CLAIMED, S.WRITTEN_OFF, S.CLOSED),
     S.BILLED_TO_PATIENT: (S.IN_PROGRESS, S.CLOSED),
     S.WRITTEN_OFF: (S.IN_PROGRESS, S.CLOSED),
     S.CLOSED: (),
@@ -56,6 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     S.IN_PROGRESS: "Prendre en charge",
     S.REINVOICED: "Corrigé et refacturé",
     S.CLAIMED: "Réclamé à l'organisme",
+    S.PARTLY_RECOVERED: "Partiellement recouvré",
     S.BILLED_TO_PATIENT: "Facturé au patient",
     S.WRITTEN_OFF: "Passer en perte",
     S.CLOSED: "Clore",
@@ -601,35 +604,66 @@ def rejections_number_reinvoices(
 
 
 def rejections_close_recovered(*, pharmacy_id: int) -> int:
-    """Close as recovered the open rejections whose claim, or whose re-invoice, is now paid."""
+    """Count the money paid on each open rejection's re-invoice (or on its claim itself).
+
+    Every euro counts: what was paid (net of any recovery) becomes its recovered
+    amount. Paid in full, the rejection is closed on the day of its last payment;
+    paid in part, it is "partiellement recouvré", its remainder still to claim.
+    (The month's recovered money is counted from the payments themselves:
+    reports.figures.recovered.) Returns how many rejections changed.
+    """
     with transaction.atomic(), connection.cursor() as cursor:
         night_transaction(cursor)
         cursor.execute(
             f"""
-            WITH paid AS (
-                SELECT rj.id, rj.status AS from_status,
-                       coalesce(new.amount_paid, old.amount_paid) AS recovered,
-                       coalesce(new.paid_date, old.paid_date) AS closed_on,
+            WITH found AS (
+                SELECT rj.id, rj.status AS from_status, rj.recovered_amount AS before,
+                       coalesce(new.id, old.id) AS paying_id,
+                       -- on the claim itself, only what came after the part rejected
+                       CASE WHEN new.id IS NOT NULL THEN new.amount_paid
+                            ELSE old.amount_paid - (old.amount_claimed - rj.amount)
+                       END AS recovered,
+                       coalesce(new.status, old.status) = {sql_literal(statuses.CLAIM_PAID)}
+                           AS in_full,
                        coalesce(new.invoice_number, old.invoice_number) AS invoice
                 FROM rejections_rejection rj
                 JOIN claims_claim old ON old.id = rj.claim_id
                 LEFT JOIN claims_claim new
                   ON new.pharmacy_id = old.pharmacy_id AND new.reinvoice_of_id = old.id
-                 AND new.status = 'paid'
                 WHERE rj.pharmacy_id = %(p)s AND rj.status = ANY(%(open)s)
-                  AND (new.id IS NOT NULL OR old.status = 'paid')
-            ), closed AS (
+            ), paid AS (
+                SELECT found.*,
+                       (SELECT max(coalesce(r.payment_date, r.return_date))
+                        FROM claims_returnline r
+                        WHERE r.pharmacy_id = %(p)s AND r.claim_id = found.paying_id
+                          AND r.status IN {sql_in(statuses.PAYMENT_RETURN_STATUSES)}) AS paid_on,
+                       CASE WHEN found.in_full THEN {sql_literal(statuses.REJECTION_CLOSED)}
+                            ELSE {sql_literal(statuses.REJECTION_PARTLY_RECOVERED)} END AS to_status
+                FROM found
+                WHERE found.recovered > 0
+                  AND (found.in_full
+                       OR found.from_status <> {sql_literal(statuses.REJECTION_PARTLY_RECOVERED)}
+                       OR found.recovered <> found.before)
+            ), changed AS (
                 UPDATE rejections_rejection rj
-                SET status = 'closed', recovered_amount = paid.recovered,
-                    closed_on = paid.closed_on, updated_at = now()
+                SET status = paid.to_status, recovered_amount = paid.recovered,
+                    closed_on = CASE WHEN paid.in_full THEN paid.paid_on END,
+                    updated_at = now()
                 FROM paid WHERE rj.id = paid.id
-                RETURNING rj.id, rj.pharmacy_id, paid.from_status, paid.invoice, paid.recovered
+                RETURNING rj.id, rj.pharmacy_id, paid.from_status, paid.to_status, paid.invoice,
+                          paid.recovered, rj.amount
             )
             INSERT INTO rejections_rejectionevent
                 (pharmacy_id, rejection_id, kind, from_status, to_status, text, created_at)
-            SELECT pharmacy_id, id, 'status', from_status, 'closed',
-                   'Recouvré : facture ' || invoice || ' payée (' || {euros_sql("recovered")} || ')', now()
-            FROM closed
+            SELECT pharmacy_id, id, 'status', from_status, to_status,
+                   CASE WHEN to_status = {sql_literal(statuses.REJECTION_CLOSED)}
+                        THEN 'Recouvré : facture ' || invoice || ' payée ('
+                             || {euros_sql("recovered")} || ')'
+                        ELSE 'Partiellement recouvré : facture ' || invoice || ' payée en partie ('
+                             || {euros_sql("recovered")} || ' ; reste '
+                             || {euros_sql("greatest(amount - recovered, 0)")} || ' à réclamer)'
+                   END, now()
+            FROM changed
             """,
             {"p": pharmacy_id, "open": [str(s) for s in OPEN_REJECTION_STATUSES]},
         )

@@ -98,13 +98,15 @@ def test_a_recovery_reduces_then_reopens(pharmacy_a):
 
     night_returns(pharmacy_id=pharmacy_a.id)
     claim.refresh_from_db()
-    assert (claim.status, claim.amount_paid) == (ClaimStatus.PARTIAL, Decimal("30.00"))
+    # Part of the payment taken back: owed again, and the claim says why (not "partial").
+    assert (claim.status, claim.amount_paid) == (ClaimStatus.TAKEN_BACK, Decimal("30.00"))
 
     _unlinked_return(claim, status=ReturnStatus.RECOVERY, amount_paid=Decimal("-30.00"),
                      return_date=dt.date(2026, 11, 9))
     night_returns(pharmacy_id=pharmacy_a.id)
     claim.refresh_from_db()
-    assert (claim.status, claim.amount_paid) == (ClaimStatus.UNPAID, Decimal("0.00"))
+    assert (claim.status, claim.amount_paid) == (ClaimStatus.TAKEN_BACK, Decimal("0.00"))
+    assert claim.get_status_display() == "Paiement repris (indu)"
     assert claim.unpaid_since == dt.date(2026, 11, 9)
 
 
