@@ -16,8 +16,9 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Min, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from backoffice.selectors import AT_RISK_STATUSES
+from claims import due
 from claims.models import MONEY_FIELD, Claim
 from core.money import format_decimal, format_euros, format_percent, quantize_money
 from core.periods import add_months, first_of_month
@@ -134,7 +135,7 @@ def diagnostic_compute(*, pharmacy: Pharmacy, months: int = MONTHS) -> Diagnosti
             for r in rates
         ],
     )
-    unpaid = claims.filter(status__in=AT_RISK_STATUSES).aggregate(
+    unpaid = claims.filter(due.at_risk(timezone.localdate())).aggregate(
         amount=Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD),
         n=Count("pk"),
     )

@@ -104,7 +104,7 @@ def reminder_create(
     the payer's contact log and schedule the next reminder."""
     if not actor.is_backoffice:
         raise ValidationError("Les relances sont envoyées par le Backoffice.")
-    claims = remindable_claims(pharmacy=pharmacy).filter(pk__in=claims.values("pk")).select_related("organism")
+    claims = remindable_claims(pharmacy=pharmacy, today=sent_on).filter(pk__in=claims.values("pk")).select_related("organism")
     selected = list(
         claims.annotate(outstanding=F("amount_claimed") - F("amount_paid")).order_by(
             "transmission_date", "invoice_number"

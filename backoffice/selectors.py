@@ -41,7 +41,8 @@ from backoffice.models import (
     ReminderClaim,
     TimeEntry,
 )
-from claims.models import MONEY_FIELD, Claim, ClaimStatus, ImportBatch, Organism
+from claims import due
+from claims.models import MONEY_FIELD, Claim, ImportBatch, Organism
 from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
 from payments.models import BankLine
@@ -56,14 +57,10 @@ from rejections.models import (
 )
 from rejections.services import Handlers
 from reports.dashboard import month_answered, month_has_answers
+from reports.figures import pharmacy_money_annotations
 from reports.models import MonthlyClaimCount
 from reports.statistics import PAST_MONTHS_COUNTED, rejection_rates_by_month
 
-# Money at risk: what is still owed on claims the payer rejected or never paid (docs/decisions.md).
-AT_RISK_STATUSES = (ClaimStatus.REJECTED, ClaimStatus.UNPAID)
-# Claims still waiting for money after 30 days: flagged unpaid, or transmitted and never answered.
-WAITING_STATUSES = (ClaimStatus.UNPAID, ClaimStatus.TRANSMITTED)
-UNPAID_AGE_DAYS = 30
 
 
 def _per_pharmacy(queryset: QuerySet, aggregate, output_field) -> Subquery:
@@ -87,36 +84,18 @@ def backoffice_rejections(queryset: QuerySet[Rejection]) -> QuerySet[Rejection]:
 
 def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> QuerySet[Pharmacy]:
     month_start = first_of_month(today)
-    zero_money = Value(Decimal("0"), output_field=MONEY_FIELD)
     past_months = MonthlyClaimCount.objects.filter(
         month__gte=add_months(month_start, -PAST_MONTHS_COUNTED), month__lt=month_start
     )
     return pharmacies.annotate(
-        money_at_risk=Coalesce(
-            _per_pharmacy(
-                Claim.objects.filter(status__in=AT_RISK_STATUSES),
-                Sum(F("amount_claimed") - F("amount_paid")),
-                MONEY_FIELD,
-            ),
-            zero_money,
-        ),
+        # at_risk_amount, overdue_count, overdue_amount: docs/figures.md, reports/figures.py.
+        **pharmacy_money_annotations(day=today, names=("at_risk", "overdue")),
         rejections_to_handle=Coalesce(
             _per_pharmacy(
                 backoffice_rejections(
                     Rejection.objects.filter(status__in=ACTIONABLE_REJECTION_STATUSES)
                 ),
                 Count("pk"),
-                IntegerField(),
-            ),
-            0,
-        ),
-        unpaid_over_30=Coalesce(
-            _per_pharmacy(
-                Claim.objects.filter(
-                    status__in=WAITING_STATUSES,
-                    transmission_date__lt=today - dt.timedelta(days=UNPAID_AGE_DAYS),
-                ),
-                Count("*"),  # rows, not ids: the index of the claims not paid alone answers
                 IntegerField(),
             ),
             0,
@@ -179,9 +158,9 @@ class PortfolioRow:
 SORT_KEYS = {
     "name": lambda r: r.pharmacy.name.lower(),
     "mode": lambda r: r.pharmacy.delegation_mode,
-    "risk": lambda r: r.pharmacy.money_at_risk,
+    "risk": lambda r: r.pharmacy.at_risk_amount,
     "rejections": lambda r: r.pharmacy.rejections_to_handle,
-    "unpaid": lambda r: r.pharmacy.unpaid_over_30,
+    "unpaid": lambda r: r.pharmacy.overdue_amount,
     "rate": lambda r: r.rate_this_month if r.rate_this_month is not None else -1.0,
     "bank": lambda r: r.pharmacy.unmatched_bank_lines,
     "hours": lambda r: r.pharmacy.minutes_this_month,
@@ -238,8 +217,9 @@ class ManagerLoad:
     manager: User
     pharmacies: int = 0
     rejections_to_handle: int = 0
-    unpaid_over_30: int = 0
-    money_at_risk: Decimal = Decimal("0")
+    overdue_count: int = 0
+    overdue_amount: Decimal = Decimal("0")
+    at_risk_amount: Decimal = Decimal("0")
     minutes_this_month: int = 0
 
     @property
@@ -271,8 +251,9 @@ def supervision_overview(*, user: User, sort: str = "name", today: dt.date | Non
         row.managers.append(load.manager.get_full_name() or load.manager.username)
         load.pharmacies += 1
         load.rejections_to_handle += row.pharmacy.rejections_to_handle
-        load.unpaid_over_30 += row.pharmacy.unpaid_over_30
-        load.money_at_risk += row.pharmacy.money_at_risk
+        load.overdue_count += row.pharmacy.overdue_count
+        load.overdue_amount += row.pharmacy.overdue_amount
+        load.at_risk_amount += row.pharmacy.at_risk_amount
     for manager_id, minutes in (
         TimeEntry.objects.filter(day__gte=first_of_month(today), manager_id__in=loads)
         .values("manager_id")
@@ -302,12 +283,14 @@ REMINDER_CLAIMS_PER_PAYER = 10
 REMINDER_CLAIMS_PER_PAGE = 50
 
 
-def remindable_claims(*, pharmacy: Pharmacy) -> QuerySet[Claim]:
-    """The claims one may remind a payer of: rejected or unpaid, still owed.
+def remindable_claims(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QuerySet[Claim]:
+    """The claims one may remind a payer of: those at risk (claims/due.py, docs/figures.md),
+    still owed though rejected, paid in part, taken back or unanswered past their delay.
 
     The one definition behind the reminders page, its form and `reminder_create`.
     """
-    return Claim.objects.filter(pharmacy=pharmacy, status__in=AT_RISK_STATUSES)
+    today = today or timezone.localdate()
+    return Claim.objects.filter(due.at_risk(today), pharmacy=pharmacy)
 
 
 def reminder_candidates(
@@ -322,7 +305,7 @@ def reminder_candidates(
         .values("reminder__sent_on")[:1]
     )
     claims = (
-        remindable_claims(pharmacy=pharmacy)
+        remindable_claims(pharmacy=pharmacy, today=today)
         .select_related("organism")
         .annotate(
             outstanding=F("amount_claimed") - F("amount_paid"),
@@ -428,19 +411,25 @@ def payer_claims_page(*, pharmacy: Pharmacy, organism_id: int, page: int | str |
     ).get_page(page)
 
 
-def organisms_with_candidates(*, pharmacy: Pharmacy) -> QuerySet[Organism]:
+def organisms_with_candidates(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QuerySet[Organism]:
+    today = today or timezone.localdate()
+    candidates = (
+        remindable_claims(pharmacy=pharmacy, today=today).filter(organism=OuterRef("pk"))
+        .order_by()
+        .values("organism")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        Organism.objects.filter(
-            claims__pharmacy=pharmacy, claims__status__in=AT_RISK_STATUSES
-        )
-        .annotate(open_claims=Count("claims"))
+        Organism.objects.annotate(open_claims=Subquery(candidates, output_field=IntegerField()))
+        .filter(open_claims__gt=0)
         .order_by("name", "code")
     )
 
 
 def reminders_for(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QuerySet[Reminder]:
     """The pharmacy's reminders; `due` marks the latest one per payer whose next reminder
-    date has come while some of its claims are still rejected or unpaid."""
+    date has come while some of its claims are still at risk (claims/due.py)."""
     today = today or timezone.localdate()
     superseded = Exists(
         Reminder.objects.filter(
@@ -448,9 +437,7 @@ def reminders_for(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QueryS
         )
     )
     still_open = Exists(
-        ReminderClaim.objects.filter(
-            reminder=OuterRef("pk"), claim__status__in=AT_RISK_STATUSES
-        )
+        ReminderClaim.objects.filter(due.at_risk(today, "claim__"), reminder=OuterRef("pk"))
     )
     return (
         Reminder.objects.filter(pharmacy=pharmacy)

@@ -57,13 +57,17 @@ from pharmacies.access import (
 from pharmacies.models import DelegationMode, Pharmacy, User
 from pharmacies.row_security import database_scope
 from rejections.pages import rejection_worklist_response, unpaid_worklist_response
+from reports.figures import WORDS
 from reports.pdf import render_pdf
 
 SORTS = {
-    "name": "Pharmacie", "mode": "Délégation", "risk": "Montant à risque",
-    "rejections": "Rejets à traiter", "unpaid": "Impayés > 30 j", "rate": "Taux de rejet",
+    "name": "Pharmacie", "mode": "Délégation", "risk": WORDS["at_risk"][0],
+    "rejections": "Rejets à traiter", "unpaid": WORDS["overdue"][0], "rate": "Taux de rejet",
     "bank": "Lignes bancaires", "hours": "Heures", "activity": "Dernière activité",
 }
+
+# The columns that are figures of reports.figures carry their definition as a tooltip.
+HEADER_HELP = {"risk": WORDS["at_risk"][1], "unpaid": WORDS["overdue"][1]}
 
 
 @login_required
@@ -102,7 +106,8 @@ def _sort_headers(sort: str) -> list[dict]:
             next_sort = "name"
         headers.append(
             {"key": key, "label": label, "sort": next_sort, "active": current == key,
-             "descending": descending, "numeric": key not in {"name", "mode", "activity"}}
+             "descending": descending, "numeric": key not in {"name", "mode", "activity"},
+             "help": HEADER_HELP.get(key, "")}
         )
     return headers
 

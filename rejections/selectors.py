@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.history import HistoryEntry, Subject, object_history
+from claims import due
 from claims.ageing import age_bucket_expression, age_filter
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, Organism
 from core.statuses import ACTIONABLE_REJECTION_STATUSES, CLAIM_PAID, sql_literal
@@ -127,13 +128,16 @@ def unpaid_worklist(
     *, pharmacies: QuerySet[Pharmacy], state: WorklistState, user: User,
     today: dt.date | None = None,
 ) -> QuerySet[Claim]:
-    """Silent unpaid claims (or, with `vue=ouvertes`, every claim still waiting for money)."""
+    """The claims to remind (claims/due.py: no answer, overdue); with `vue=ouvertes` every
+    claim still owed, with `vue=repris` those whose payment a recovery took back."""
     today = today or timezone.localdate()
     qs = _scoped(Claim.objects.all(), pharmacies, state)
     if state.vue == "ouvertes":
         qs = qs.filter(status__in=OPEN_CLAIM_STATUSES)
+    elif state.vue == "repris":
+        qs = qs.filter(status=ClaimStatus.TAKEN_BACK)
     else:
-        qs = qs.filter(status=ClaimStatus.UNPAID)
+        qs = qs.filter(due.to_remind(today))
     if state.payeur:
         qs = qs.filter(organism_id=state.payeur)
     if state.operateur:
@@ -159,6 +163,8 @@ def unpaid_worklist(
         .prefetch_related("organism")  # as the rejections' payer: a look-up of the page's ids
         .annotate(
             age_bucket=age_bucket_expression("transmission_date", today),
+            due_on=due.due_on(),
+            kind=due.kind_expression(today),
             follow_up_status=Subquery(last_follow_up.values("status")[:1]),
             follow_up_at=Subquery(last_follow_up.values("requested_at")[:1]),
         )

@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Expression, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from claims import due
 from claims.models import Claim, ClaimStatus, PayerKind
 from claims.returns import night_transaction
 from claims.services import claims_status_decide
@@ -463,7 +464,7 @@ def unpaid_reminders_request(*, claims: QuerySet[Claim], actor: User, note: str 
     Returns how many new requests were recorded.
     """
     rows = list(
-        claims.filter(status=ClaimStatus.UNPAID).order_by().values_list("pk", "pharmacy_id")
+        claims.filter(due.to_remind(timezone.localdate())).order_by().values_list("pk", "pharmacy_id")
     )
     open_requests = UnpaidFollowUp.objects.filter(
         claim_id__in=[pk for pk, _ in rows], status=UnpaidFollowUp.Status.REQUESTED

@@ -83,7 +83,8 @@ class RejectionWorklistForm(WorklistForm):
 class UnpaidWorklistForm(WorklistForm):
     # "ouvertes" = every claim still waiting for money (the dashboard's age buckets).
     vue = forms.ChoiceField(
-        required=False, choices=[("", "Impayées"), ("ouvertes", "Toutes les factures en attente")]
+        required=False, choices=[("", "À relancer"), ("ouvertes", "Toutes les factures en attente"),
+                                 ("repris", "Paiements repris (indu)")]
     )
     tri = forms.ChoiceField(required=False, choices=_choices(UNPAID_SORTS))
 

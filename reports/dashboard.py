@@ -16,6 +16,7 @@ from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import JobRun, Pharmacy, StaffMember
 from rejections.models import ReasonCategory, Rejection
 from rejections.selectors import rejection_counts_by_status
+from reports.figures import money_figures
 from reports.statistics import MonthlyRate, rejection_rates_by_month
 
 
@@ -61,11 +62,6 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
         condition = Q(status__in=OPEN_CLAIM_STATUSES) & age_filter("transmission_date", key, today)
         aggregates[f"count_{key}"] = Count("pk", filter=condition)
         aggregates[f"amount_{key}"] = _money(outstanding, filter=condition)
-    unpaid = Q(status=ClaimStatus.UNPAID)
-    aggregates["unpaid_count"] = Count("pk", filter=unpaid)
-    aggregates["unpaid_amount"] = _money(outstanding, filter=unpaid)
-    aggregates["open_count"] = Count("pk", filter=Q(status__in=OPEN_CLAIM_STATUSES))
-    aggregates["open_amount"] = _money(outstanding, filter=Q(status__in=OPEN_CLAIM_STATUSES))
     # Every figure is about open claims: reading only those (index on pharmacy,
     # status) keeps the page's cost to the open work, not the pharmacy's history.
     claims = Claim.objects.filter(pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES).aggregate(**aggregates)
@@ -97,10 +93,8 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
     past_claims = sum(m.claims for m in past)
     return {
         "buckets": buckets,
-        "open_count": claims["open_count"],
-        "open_amount": claims["open_amount"],
-        "unpaid_count": claims["unpaid_count"],
-        "unpaid_amount": claims["unpaid_amount"],
+        # Owed, overdue, to remind, at risk, by kind: reports.figures, the one definition.
+        "money": money_figures(pharmacies=only, day=today),
         "rejections": rejection_counts_by_status(pharmacies=only),
         "bank_unmatched": bank,
         "months": months,

@@ -16,6 +16,7 @@ from claims.models import ClaimStatus
 from core.xlsx import XLSX_CONTENT_TYPE, Column, Sheet, spooled_workbook
 from payments.models import BankLine, PaymentSlip
 from rejections.models import HandledBy, ReasonCategory, RejectionStatus
+from reports.figures import WORDS
 
 
 def workbook_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
@@ -165,8 +166,11 @@ def month_statistics_sheets(stats) -> list[Sheet]:
         ("Rejets", stats.rejections, stats.rejections_amount, None),
         ("Rejets évitables au comptoir", stats.avoidable_rejections, None,
          stats.avoidable_rejections / stats.rejections if stats.rejections else None),
-        ("Impayés de plus de 30 jours", sum(b.count for b in stats.unpaid[1:]), stats.unpaid_over_30_amount, None),
-        ("Montant récupéré", stats.recovered_count, stats.recovered_amount, None),
+        # The money figures on the month's last day (reports.figures), in the pages' words.
+        (WORDS["at_risk"][0], stats.money.at_risk.count, stats.money.at_risk.amount, None),
+        (WORDS["overdue"][0], stats.money.overdue.count, stats.money.overdue.amount, None),
+        *((f"{k.label} ({k.next_step})", k.count, k.amount, None) for k in stats.money.kinds),
+        (WORDS["recovered"][0], stats.recovered_count, stats.recovered_amount, None),
         ("Rejets clos par la pharmacie", stats.closed_by_pharmacy, None, None),
         ("Rejets clos par le Backoffice", stats.closed_by_backoffice, None, None),
         ("Relances envoyées", stats.follow_ups_sent, None, None),

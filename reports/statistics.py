@@ -33,6 +33,7 @@ from claims.models import OPEN_CLAIM_STATUSES, Claim
 from core.periods import add_months, first_of_month, last_of_month, month_range
 from pharmacies.models import Pharmacy, StaffMember
 from rejections.models import HandledBy, ReasonCategory, Rejection, UnpaidFollowUp
+from reports.figures import MoneyFigures, money_figures, money_figures_by_pharmacy, recovered
 from reports.models import MonthlyClaimCount
 
 
@@ -141,7 +142,9 @@ def monthly_counts_refresh(*, pharmacy_id: int, today: dt.date) -> int:
 #   payment, in days);
 # - unpaid claims are the open ones (OPEN_CLAIM_STATUSES) transmitted up to the
 #   end of the month, aged at the end of the month, as they stand today;
-# - recovered = rejections closed in the month with money recovered;
+# - the money figures (owed, overdue, at risk, by kind) are reports.figures' on
+#   the month's last day;
+# - recovered = reports.figures.recovered over the month;
 # - work = rejections closed in the month, by who handled them; Backoffice hours
 #   from its time entries.
 # ---------------------------------------------------------------------------
@@ -261,6 +264,7 @@ class MonthStatistics:
     operators: list[OperatorFigure]
     payers: list[PayerFigure]
     unpaid: list[AgeBucket]
+    money: MoneyFigures  # on the month's last day (reports.figures)
     recovered_count: int
     recovered_amount: Decimal
     closed_by_pharmacy: int
@@ -275,10 +279,6 @@ class MonthStatistics:
     @property
     def month_end(self) -> dt.date:
         return last_of_month(self.month)
-
-    @property
-    def unpaid_over_30_amount(self) -> Decimal:
-        return sum((b.amount for b in self.unpaid[1:]), ZERO)
 
     @property
     def unpaid_total(self) -> AgeBucket:
@@ -479,10 +479,11 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
         for i, (key, (label, _, _)) in enumerate(AGE_BUCKETS.items())
     ]
 
+    only = Pharmacy.objects.filter(pk=pharmacy.pk)
+    money = money_figures(pharmacies=only, day=month_end)
+    recovered_in_month = recovered(pharmacies=only, first=month, last=month_end)
     closed = Rejection.objects.filter(pharmacy=pharmacy, closed_on__gte=month, closed_on__lt=next_month)
     work = closed.aggregate(
-        recovered_count=Count("id", filter=Q(recovered_amount__gt=0)),
-        recovered=Coalesce(Sum("recovered_amount"), Value(ZERO)),
         by_pharmacy=Count("id", filter=Q(handled_by=HandledBy.PHARMACY)),
         by_backoffice=Count("id", filter=Q(handled_by=HandledBy.BACKOFFICE)),
     )
@@ -512,8 +513,9 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
         operators=operators,
         payers=payers,
         unpaid=unpaid,
-        recovered_count=work["recovered_count"],
-        recovered_amount=_money(work["recovered"]),
+        money=money,
+        recovered_count=recovered_in_month.count,
+        recovered_amount=recovered_in_month.amount,
         closed_by_pharmacy=work["by_pharmacy"],
         closed_by_backoffice=work["by_backoffice"],
         follow_ups_sent=follow_ups,
@@ -529,7 +531,8 @@ class PharmacyComparison:
     previous_rate: float | None
     rejections_amount: Decimal
     avoidable: int
-    unpaid_over_30: Decimal
+    overdue: Decimal  # reports.figures, on the month's last day
+    at_risk: Decimal
 
     @property
     def rate(self) -> float | None:
@@ -552,16 +555,7 @@ def pharmacies_comparison(*, pharmacies: QuerySet[Pharmacy], month: dt.date) -> 
         .values("pharmacy_id")
         .annotate(amount=Sum("amount"), avoidable=Count("id", filter=Q(reason__avoidable_at_counter=True)))
     }
-    unpaid = dict(
-        Claim.objects.filter(
-            pharmacy__in=pharmacies,
-            status__in=OPEN_CLAIM_STATUSES,
-            transmission_date__lt=month_end - dt.timedelta(days=30),
-        )
-        .values("pharmacy_id")
-        .annotate(amount=Sum(F("amount_claimed") - F("amount_paid")))
-        .values_list("pharmacy_id", "amount")
-    )
+    money = money_figures_by_pharmacy(pharmacies=pharmacies, day=month_end)
     return [
         PharmacyComparison(
             pharmacy=pharmacy,
@@ -570,7 +564,8 @@ def pharmacies_comparison(*, pharmacies: QuerySet[Pharmacy], month: dt.date) -> 
             previous_rate=rates[pharmacy.pk][0].rate,
             rejections_amount=_money(rejections.get(pharmacy.pk, {}).get("amount")),
             avoidable=rejections.get(pharmacy.pk, {}).get("avoidable", 0),
-            unpaid_over_30=_money(unpaid.get(pharmacy.pk)),
+            overdue=money[pharmacy.pk].overdue.amount if pharmacy.pk in money else ZERO,
+            at_risk=money[pharmacy.pk].at_risk.amount if pharmacy.pk in money else ZERO,
         )
         for pharmacy in pharmacies.order_by("name")
     ]

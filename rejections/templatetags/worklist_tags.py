@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from claims.due import KINDS
 from rejections.services import other_payer_kind
 from rejections.worklist import WorklistState
 
@@ -54,3 +55,9 @@ def rejection_status(value: str) -> str:
 def other_payer(payer_kind: str) -> str:
     """AMO ↔ AMC: who gets a rejection "sent to the other payer" (`rejection_resolve`)."""
     return other_payer_kind(payer_kind)
+
+
+@register.filter
+def claim_kind(key: str):
+    """The kind of a claim still owed (claims.due.KINDS): its label and next step."""
+    return KINDS.get(key)

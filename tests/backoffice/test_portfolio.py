@@ -54,9 +54,12 @@ def test_figures_of_one_pharmacy(manager_a, pharmacy_b):
     monthly_counts_refresh(pharmacy_id=pharmacy_b.pk, today=TODAY)  # the night's count
     rows = {r.pharmacy.pk: r for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a), today=TODAY)}
     row = rows[pharmacy_b.pk]
-    assert row.pharmacy.money_at_risk == Decimal("60.00")  # 40 unpaid + (25 - 5) rejected
+    # At risk (reports.figures): 40 unpaid + (25 - 5) rejected + 32.50 silent for a year.
+    assert row.pharmacy.at_risk_amount == Decimal("92.50")
     assert row.pharmacy.rejections_to_handle == 1
-    assert row.pharmacy.unpaid_over_30 == 2  # the unpaid one and the silent transmitted one
+    # Overdue, more than 30 days past the payer's delay (4 working days = 6 days): the
+    # unpaid one and the silent transmitted one; the rejection of Nov. 2 is not yet.
+    assert (row.pharmacy.overdue_count, row.pharmacy.overdue_amount) == (2, Decimal("72.50"))
     assert row.pharmacy.unmatched_bank_lines == 1
     assert row.pharmacy.minutes_this_month == 90
     assert row.hours_used == Decimal("1.5")
@@ -121,7 +124,7 @@ def test_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert
     with django_assert_num_queries(11):
         response = client.get(reverse("backoffice:portfolio"))
     assert len(response.context["rows"]) == count
-    assert all(row.pharmacy.money_at_risk == Decimal("60.00") for row in response.context["rows"])
+    assert all(row.pharmacy.at_risk_amount == Decimal("60.00") for row in response.context["rows"])
 
 
 @pytest.mark.parametrize("count", [5, 50])

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from claims.models import Claim, ClaimStatus, Organism, PayerKind
+from claims.models import Claim, ClaimStatus, Organism, PayerKind, ReturnLine, ReturnStatus
 from pharmacies.models import Pharmacy, StaffMember, StaffRole
 from rejections.catalogue import REASONS
 from rejections.models import HandledBy, Rejection, RejectionReason, RejectionStatus
@@ -148,6 +148,20 @@ def insert(*, pharmacy, specs, organisms, reasons) -> None:
             )
             for claim, s in zip(claims, specs, strict=True)
             for key in s.reasons
+        ],
+        batch_size=2000,
+    )
+    # What was recovered: the payer paid the rejected claim once it was claimed, on the
+    # day the rejection was closed (reports.figures.recovered counts these payments).
+    ReturnLine.objects.bulk_create(
+        [
+            ReturnLine(
+                pharmacy=pharmacy, claim=claim, invoice_number=claim.invoice_number,
+                payer_kind=claim.payer_kind, organism=claim.organism, status=ReturnStatus.PAID,
+                amount_paid=s.recovered, payment_date=s.closed_on, return_date=s.closed_on,
+            )
+            for claim, s in zip(claims, specs)
+            if s.recovered
         ],
         batch_size=2000,
     )

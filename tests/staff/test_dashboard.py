@@ -26,8 +26,10 @@ def test_it_shows_money_waiting_by_age_rejections_unpaid_and_bank(login, prepara
     ClaimFactory(pharmacy=pharmacy_n, transmission_date=today - dt.timedelta(days=70), amount_claimed=Decimal("234.56"),
                  status=ClaimStatus.UNPAID)
     ClaimFactory(pharmacy=pharmacy_n, status=ClaimStatus.PAID)
-    RejectionFactory.create_batch(2, claim__pharmacy=pharmacy_n)
-    RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n), status=S.IN_PROGRESS)
+    # A rejected claim's status is "rejected" (the night sets both).
+    RejectionFactory.create_batch(2, claim__pharmacy=pharmacy_n, claim__status=ClaimStatus.REJECTED)
+    RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, status=ClaimStatus.REJECTED),
+                     status=S.IN_PROGRESS)
     BankLineFactory(account__pharmacy=pharmacy_n, amount=Decimal("99.90"))
     ImportBatch.objects.create(pharmacy=pharmacy_n, kind="claims", file_name="factures_novembre.csv", sha256="x" * 64)
     JobRun.objects.create(pharmacy=pharmacy_n, job="nightly", period=str(today), state="done",
@@ -37,7 +39,9 @@ def test_it_shows_money_waiting_by_age_rejections_unpaid_and_bank(login, prepara
     data = response.context["data"]
     counts = {b["key"]: b["count"] for b in data["buckets"]}
     assert counts["0-30"] >= 1 and counts["61-90"] == 1
-    assert data["unpaid_count"] == 1 and data["unpaid_amount"] == Decimal("234.56")
+    # To remind (reports.figures): the unpaid one; the claim of 5 days ago waits its delay.
+    assert (data["money"].to_remind.count, data["money"].to_remind.amount) == (1, Decimal("234.56"))
+    assert data["money"].waiting.amount == Decimal("1000.00")
     assert data["rejections"]["to_handle"] == 2 and data["rejections"]["in_progress"] == 1
     assert data["bank_unmatched"]["count"] == 1
     body = response.content.decode()
