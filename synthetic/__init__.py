@@ -43,7 +43,10 @@ Rules:
   the end), `silent_unpaid` (never answered and older than the payer's usual delay
   + 30 days at the end), `pending_at_end` (answer after the end, or silent but too
   recent to tell), `reinvoiced` (rows of M that are re-invoices), and the INDU
-  lines (`indus`) and `transfers` dated in M, and `bank`: every line of M's bank
+  lines (`indus`) and `transfers` dated in M, the money paid on re-invoices dated in M
+  (`recovered`: rejected invoice, re-invoice, payer kind, payer, PAYE/PARTIEL/INDU,
+  amount, date: the money recovered on rejections, partial payments and recoveries
+  included), and `bank`: every line of M's bank
   statement as [bank reference, kind, signed amount], the kind being insurer (a
   payer's transfer, as in `transfers`), card, debit, fee or other_debit (salaries).
   Amounts are strings ("123.45").

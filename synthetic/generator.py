@@ -140,6 +140,9 @@ class PharmacyGenerator:
         self.pending_claims: dict[int, list[Claim]] = defaultdict(list)
         self.pending_returns: dict[int, list[tuple]] = defaultdict(list)
         self.pending_indus: dict[str, list[tuple]] = defaultdict(list)
+        # (re-invoice, payer kind) → the rejected invoice it corrects, while money on it
+        # may still come: the truth's `recovered` (no draw of the generator depends on it).
+        self.corrects: dict[tuple[str, str], str] = {}
         self.slip_counters: dict[str, int] = {}
         self.bank_seq = self.rng.randrange(10**6)
         self.balance = self.rng.randrange(2_000_000, 9_000_000)
@@ -217,7 +220,7 @@ class PharmacyGenerator:
                                      "silent_unpaid", "partial", "indu", "reinvoiced",
                                      "pending_at_end"), 0),
             "rejected": [], "silent_unpaid": [], "partial": [], "indus": [], "reinvoiced": [],
-            "pending_at_end": [], "transfers": [],
+            "pending_at_end": [], "transfers": [], "recovered": [],
         }
         counts = truth["counts"]
         queue: list[Claim] = self.pending_claims.pop(mi, [])
@@ -309,6 +312,7 @@ class PharmacyGenerator:
         row = [claim.facture, kind, payer.code]
         if claim.reinvoice_of:
             truth["reinvoiced"].append([claim.reinvoice_of, claim.facture, kind, payer.code])
+            self.corrects[(claim.facture, kind)] = claim.reinvoice_of
         reason: ReasonEntry | None = None
         silent = False
         if not claim.reinvoice_of:  # a corrected re-invoice is paid
@@ -423,6 +427,10 @@ class PharmacyGenerator:
                     if status == "INDU":
                         label = next(r.label for r in REASONS if r.code == code)
                         truth["indus"].append([facture, kind, payer.code, dotted(paid), ref])
+                    rejected = self.corrects.get((facture, kind))
+                    if rejected:  # money on a re-invoice: recovered on its rejection
+                        truth["recovered"].append([rejected, facture, kind, payer.code, status,
+                                                   dotted(paid), day.isoformat()])
                     rows.append((day, ref, facture,
                                  f"{finess};{facture};{kind};{payer.code};{status};{cents(paid)};"
                                  f"{code};{label};{ref};{self.fmt(day)};{self.fmt(day)}"))
