@@ -165,9 +165,20 @@ def of_kind(key: str, day: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": key})
 
 
+# Rejected, paid in part, taken back, flagged unpaid: at risk whatever their age.
+ALWAYS_AT_RISK_STATUSES = (
+    ClaimStatus.PARTIAL, ClaimStatus.REJECTED, ClaimStatus.UNPAID, ClaimStatus.TAKEN_BACK,
+)
+
+
 def at_risk(day: dt.date, prefix: str = "") -> Q:
-    """Owed, and the payer answered no, in part, took it back, or never answered in time."""
-    return is_open(prefix) & ~waiting(day, prefix)
+    """Owed, and the payer answered no, in part, took it back, or never answered in time:
+    every open claim but those `waiting` (written as a union of statuses the index of the
+    claims not paid finds, plus the silent ones past their delay)."""
+    silent_and_late = Q(**{f"{prefix}status": ClaimStatus.TRANSMITTED}) & Q(
+        LessThan(overdue_from(prefix), Value(day))
+    )
+    return Q(**{f"{prefix}status__in": ALWAYS_AT_RISK_STATUSES}) | silent_and_late
 
 
 def kind_expression(day: dt.date, prefix: str = "") -> Case:

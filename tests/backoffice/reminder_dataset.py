@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from backoffice.models import LetterTemplate, Reminder, ReminderClaim
+from claims.due import unpaid_margin_days
 from claims.models import Claim, ClaimStatus, Organism, PayerKind
 from pharmacies.models import Pharmacy, User
 
@@ -65,7 +66,7 @@ def build_reminder_candidates(
                 patient_name=f"PATIENT {number}", amount_claimed=Decimal(rng.randint(500, 30000)) / 100,
                 operator_code=f"OP{rng.randint(1, 6)}",
                 status=ClaimStatus.REJECTED if rng.random() < 0.4 else ClaimStatus.UNPAID,
-                unpaid_since=sent + dt.timedelta(days=30),
+                unpaid_since=sent + dt.timedelta(days=unpaid_margin_days()),  # as the night
             ))
     for _ in range(paid):
         number += 1
@@ -79,14 +80,14 @@ def build_reminder_candidates(
             paid_date=sent + dt.timedelta(days=5),
         ))
     Claim.objects.bulk_create(claims, batch_size=5000)
-    # The biggest payer was reminded of 100 of its claims a month ago.
+    # The biggest payer was reminded of 100 of its claims four weeks ago.
     template = LetterTemplate.objects.order_by("pk").first() or LetterTemplate.objects.create(
         name="Relance standard", subject="Relance : factures impayées",
         body="Madame, Monsieur,\n\nLes factures ci-dessous restent impayées ({total}).\n\nCordialement.",
     )
     first = list(Claim.objects.filter(pharmacy=pharmacy, organism=organisms[0], status__in=(
         ClaimStatus.REJECTED, ClaimStatus.UNPAID)).order_by("pk")[:100])
-    sent_on = today - dt.timedelta(days=30)
+    sent_on = today - dt.timedelta(weeks=4)
     reminder = Reminder.objects.create(
         pharmacy=pharmacy, organism=organisms[0], template=template, sent_on=sent_on,
         next_on=sent_on + dt.timedelta(days=15), total=sum(c.amount_claimed for c in first), created_by=actor,
