@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from django.db.models import F, StringAgg, Value
 from django.http import FileResponse
 
+from claims import due
 from claims.models import ClaimStatus
 from core.xlsx import XLSX_CONTENT_TYPE, Column, Sheet, spooled_workbook
 from payments.models import BankLine, PaymentSlip
@@ -78,33 +79,38 @@ def rejections_sheet(queryset) -> Sheet:
 
 
 def unpaid_claims_sheet(queryset, *, today=None) -> Sheet:
-    """Unpaid (open) claims: any queryset of claims.Claim, already scoped by the caller."""
+    """Unpaid (open) claims: any queryset of claims.Claim, already scoped by the caller,
+    with each claim's due date and kind on `today` (claims/due.py: what to do next)."""
     today = today or dt.date.today()
     statuses = _label(ClaimStatus.choices)
     columns = [
         Column("N° de facture", 13), Column("Payeur", 8), Column("Organisme", 28),
         Column("Date de soins", 12, "date"), Column("Transmise le", 12, "date"),
-        Column("Ancienneté (jours)", 12, "integer"), Column("Montant demandé", 14, "money"),
+        Column("Ancienneté (jours)", 12, "integer"), Column(WORDS["due_on"][0], 12, "date"),
+        Column("Montant demandé", 14, "money"),
         Column("Montant payé", 14, "money"), Column("Reste dû", 14, "money"),
-        Column("Statut", 18), Column("Impayée depuis", 13, "date"), Column("Opérateur", 12),
-        Column("Patient", 26),
+        Column("Statut", 18), Column("Prochaine étape", 30), Column("Impayée depuis", 13, "date"),
+        Column("Opérateur", 12), Column("Patient", 26),
     ]
     rows = (
         queryset.order_by("transmission_date", "pk")
-        .annotate(outstanding=F("amount_claimed") - F("amount_paid"))
+        .annotate(outstanding=F("amount_claimed") - F("amount_paid"), due_on=due.due_on(),
+                  kind=due.kind_expression(today))
         .values_list(
             "invoice_number", "payer_kind", "organism__name", "care_date", "transmission_date",
-            "amount_claimed", "amount_paid", "outstanding", "status", "unpaid_since",
-            "operator_code", "patient_name",
+            "due_on", "amount_claimed", "amount_paid", "outstanding", "status", "kind",
+            "unpaid_since", "operator_code", "patient_name",
         )
         .iterator(chunk_size=CHUNK)
     )
 
     def formatted():
-        for (invoice, payer, organism, care, transmitted, claimed, paid, outstanding, status,
-             unpaid_since, operator, patient) in rows:
-            yield (invoice, payer, organism, care, transmitted, (today - transmitted).days, claimed,
-                   paid, outstanding, statuses.get(status, status), unpaid_since, operator, patient)
+        for (invoice, payer, organism, care, transmitted, due_on, claimed, paid, outstanding,
+             status, kind, unpaid_since, operator, patient) in rows:
+            next_step = due.KINDS[kind].next_step.capitalize() if kind else ""
+            yield (invoice, payer, organism, care, transmitted, (today - transmitted).days, due_on,
+                   claimed, paid, outstanding, statuses.get(status, status), next_step,
+                   unpaid_since, operator, patient)
 
     return Sheet("Impayés", columns, formatted())
 

@@ -24,7 +24,7 @@ def test_an_empty_set_has_no_sql_list():
 def test_the_sets_are_made_of_known_values():
     assert set(s.OPEN_CLAIM_STATUSES) | set(s.HUMAN_CLAIM_STATUSES) < {
         s.CLAIM_TRANSMITTED, s.CLAIM_PAID, s.CLAIM_PARTIAL, s.CLAIM_REJECTED, s.CLAIM_UNPAID,
-        s.CLAIM_WRITTEN_OFF, s.CLAIM_REINVOICED,
+        s.CLAIM_WRITTEN_OFF, s.CLAIM_REINVOICED, s.CLAIM_TAKEN_BACK,
     }
     assert s.CLAIM_PAID not in s.OPEN_CLAIM_STATUSES
     assert set(s.PAYMENT_RETURN_STATUSES) < set(s.MONEY_RETURN_STATUSES) < set(s.RETURN_STATUSES)

@@ -15,11 +15,11 @@ import pytest
 from django.urls import reverse
 
 from claims.models import ClaimStatus, ReturnStatus
-from claims.returns import returns_apply
 from pharmacies.models import Pharmacy
 from rejections.models import OPEN_REJECTION_STATUSES, Rejection, RejectionStatus
 from reports.figures import money_figures, recovered
 from tests.factories import ClaimFactory, ReasonFactory, ReturnLineFactory
+from tiers_payant.night import night_returns
 
 pytestmark = pytest.mark.django_db
 OCTOBER, NOVEMBER = (dt.date(2026, 10, 1), dt.date(2026, 10, 31)), (dt.date(2026, 11, 1),
@@ -46,11 +46,11 @@ def reinvoiced(pharmacy_a):
                        amount_claimed=Decimal("50.00"))
     _return(old, status=ReturnStatus.REJECTED, amount_paid=None, reject_code="0450 072",
             return_date=dt.date(2026, 10, 12))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     new = ClaimFactory(pharmacy=pharmacy_a, invoice_number="100000777", organism=old.organism,
                        nir=old.nir, care_date=old.care_date, amount_claimed=Decimal("50.00"),
                        transmission_date=dt.date(2026, 10, 15))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     new.refresh_from_db()
     assert new.reinvoice_of_id == old.pk
     return old, new
@@ -65,7 +65,7 @@ def test_a_partly_paid_reinvoice_is_partly_recovered_then_closed_when_the_rest_i
         reinvoiced, pharmacy_a):
     old, new = reinvoiced
     _paid(new, ReturnStatus.PARTIAL, "30.00", dt.date(2026, 10, 20))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     rejection = Rejection.objects.get(claim=old)
     assert rejection.status == RejectionStatus.PARTLY_RECOVERED
@@ -74,15 +74,15 @@ def test_a_partly_paid_reinvoice_is_partly_recovered_then_closed_when_the_rest_i
     assert rejection.closed_on is None
     [event] = rejection.events.filter(kind="status", to_status="partly_recovered")
     assert event.text == ("Partiellement recouvré : facture 100000777 payée en partie "
-                          "(30,00 € ; reste 20,00 € à réclamer)")
+                          "(30,00\u00a0€ ; reste 20,00\u00a0€ à réclamer)")
     assert (_month(pharmacy_a, OCTOBER).count, _month(pharmacy_a, OCTOBER).amount) == (
         1, Decimal("30.00"))
 
-    returns_apply(pharmacy_id=pharmacy_a.id)  # a replay changes nothing
+    night_returns(pharmacy_id=pharmacy_a.id)  # a replay changes nothing
     assert rejection.events.filter(kind="status").count() == 1
 
     _paid(new, ReturnStatus.PAID, "20.00", dt.date(2026, 11, 3))  # the rest, claimed
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     rejection.refresh_from_db()
     assert (rejection.status, rejection.recovered_amount, rejection.closed_on) == (
         RejectionStatus.CLOSED, Decimal("50.00"), dt.date(2026, 11, 3))
@@ -96,7 +96,7 @@ def test_the_rejection_page_shows_the_remainder_and_the_next_step(reinvoiced, ph
                                                                     login, titulaire_a):
     old, new = reinvoiced
     _paid(new, ReturnStatus.PARTIAL, "30.00", dt.date(2026, 10, 20))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     rejection = Rejection.objects.get(claim=old)
     page = login(titulaire_a).get(reverse("rejections:detail", args=[pharmacy_a.pk, rejection.pk]))
     text = page.content.decode()
@@ -110,7 +110,7 @@ def test_money_paid_before_the_rejection_is_not_recovered(pharmacy_a):
     _paid(claim, ReturnStatus.PARTIAL, "10.00", dt.date(2026, 10, 9))
     _return(claim, status=ReturnStatus.REJECTED, amount_paid=None, reject_code="0450 072",
             return_date=dt.date(2026, 10, 12))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     rejection = Rejection.objects.get(claim=claim)
     assert (rejection.status, rejection.amount, rejection.recovered_amount) == (
@@ -122,9 +122,9 @@ def test_a_payment_taken_back_has_its_own_label_and_next_step(pharmacy_a):
     claim = ClaimFactory(pharmacy=pharmacy_a, amount_claimed=Decimal("40.00"),
                          transmission_date=dt.date(2026, 9, 1))
     _paid(claim, ReturnStatus.PAID, "40.00", dt.date(2026, 9, 8))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
     _paid(claim, ReturnStatus.RECOVERY, "-40.00", dt.date(2026, 10, 20))
-    returns_apply(pharmacy_id=pharmacy_a.id)
+    night_returns(pharmacy_id=pharmacy_a.id)
 
     claim.refresh_from_db()
     assert (claim.status, claim.get_status_display()) == (

@@ -135,3 +135,19 @@ def test_the_pages_and_the_pdf_use_the_words_of_the_doc(known, manager_a, login)
     for next_step in ("À relancer", "À corriger et refacturer", "En attente du délai habituel"):
         assert next_step in text
     assert not re.search(r"plus de 30 jours à relancer", text)
+
+
+def test_the_unpaid_export_gives_each_claim_its_due_date_and_next_step(known, manager_a, login):
+    url = reverse("reports:export", args=[known.pk, "impayes"])
+    response = login(manager_a).get(url, {"mois": "2026-10"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Impayés"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    steps = sorted((row["Reste dû"], row["Prochaine étape"]) for row in rows)
+    assert steps == [
+        (25, "En attente du délai habituel"), (40, "À corriger et refacturer"),
+        (50, "À relancer"), (50, "À réclamer à l'organisme"), (60, "À vérifier, puis refacturer ou contester"),
+        (70, "En attente du délai habituel"), (100, "À relancer"),
+    ]
+    slow = next(row for row in rows if row["Reste dû"] == 25)
+    assert slow["Échéance"].date() == dt.date(2026, 10, 8)  # 10 Sept. + 28 days

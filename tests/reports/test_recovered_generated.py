@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.nightly import nightly_run
+from tiers_payant.night import nightly_run
 from rejections.models import Rejection, RejectionStatus
-from reports.statistics import add_months, month_statistics
+from core.periods import add_months
+from reports.statistics import month_statistics
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
 from tests.generated import generated_months, import_generated_month
