@@ -90,7 +90,7 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
         )
         for kind, rows in breakdown.items() if rows
     }
-    if data["open_count"]:
+    if data["money"].owed.count:
         bars["ageing_chart"] = euros_bar_chart(
             title="Argent en attente, par ancienneté", labels=[b["label"] for b in data["buckets"]],
             amounts=[b["amount"] for b in data["buckets"]], width=560,
