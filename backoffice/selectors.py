@@ -62,7 +62,6 @@ from reports.models import MonthlyClaimCount
 from reports.statistics import PAST_MONTHS_COUNTED, rejection_rates_by_month
 
 
-
 def _per_pharmacy(queryset: QuerySet, aggregate, output_field) -> Subquery:
     """One correlated aggregate per pharmacy row, computed by the database."""
     return Subquery(

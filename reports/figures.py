@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
-    Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 

@@ -160,7 +160,7 @@ def insert(*, pharmacy, specs, organisms, reasons) -> None:
                 payer_kind=claim.payer_kind, organism=claim.organism, status=ReturnStatus.PAID,
                 amount_paid=s.recovered, payment_date=s.closed_on, return_date=s.closed_on,
             )
-            for claim, s in zip(claims, specs)
+            for claim, s in zip(claims, specs, strict=True)
             if s.recovered
         ],
         batch_size=2000,

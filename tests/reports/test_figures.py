@@ -100,7 +100,7 @@ def test_every_surface_shows_the_same_overdue_and_at_risk_amounts(known, manager
     dashboard = pharmacy_dashboard(pharmacy=known, today=DAY)["money"]
     [portfolio] = [r.pharmacy for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a),
                                                       today=DAY) if r.pharmacy.pk == known.pk]
-    [compared] = [r for r in pharmacies_comparison(pharmacies=only, month=OCTOBER)]
+    [compared] = pharmacies_comparison(pharmacies=only, month=OCTOBER)
     pdf = month_statistics(pharmacy=known, month=OCTOBER).money  # what the PDF renders
     excel = _xlsx_summary(login(manager_a), known)
 
@@ -142,7 +142,7 @@ def test_the_unpaid_export_gives_each_claim_its_due_date_and_next_step(known, ma
     response = login(manager_a).get(url, {"mois": "2026-10"})
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Impayés"]
     header = [c.value for c in sheet[1]]
-    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     steps = sorted((row["Reste dû"], row["Prochaine étape"]) for row in rows)
     assert steps == [
         (25, "En attente du délai habituel"), (40, "À corriger et refacturer"),

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from tiers_payant.night import nightly_run
-from rejections.models import Rejection, RejectionStatus
 from core.periods import add_months
+from rejections.models import Rejection, RejectionStatus
 from reports.statistics import month_statistics
 from synthetic.run import generate
 from tests.factories import PharmacyFactory
 from tests.generated import generated_months, import_generated_month
+from tiers_payant.night import nightly_run
 
 SEED, PHARMACIES, MONTHS, START = 31, 4, 12, "2025-01"
 
