@@ -26,7 +26,6 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
 
 from claims.ageing import AGE_BUCKETS
 from claims.models import OPEN_CLAIM_STATUSES, Claim
