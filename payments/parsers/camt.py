@@ -10,10 +10,15 @@ indicator and only flagged in `details`). Entries with status pending or
 information only are not movements and are skipped.
 
 `details` uses the CFONB qualifiers where they mean the same, so matching
-reads one vocabulary: `LIB` remittance texts (`Ustrd`), `NPY` counterparty
-name, `RCN` end-to-end id; plus `AddtlNtryInf`, `AddtlTxInf`, `BkTxCd`
+reads one vocabulary: `LIB` remittance texts (`Ustrd`), `REF` the structured
+remittance references (`Strd/CdtrRefInf/Ref`: where some payers put the slip
+number; the matching finds a slip's reference in a line's complements),
+`NPY` counterparty name, `RCN` end-to-end id; plus `AddtlNtryInf`, `AddtlTxInf`, `BkTxCd`
 (Domn/Fmly/SubFmly), `BkTxCdPrtry` and `BkTxCdIssr` (a proprietary code and its
 issuer, "CFONB" for the French operation codes), `RvslInd`, `NtryRef`.
+One bank line per entry (`Ntry`, what the account moved by); a batch entry's
+transactions (`TxDtls`) are kept in `details["TxDtls"]` as evidence, one
+small dict each (amount, references, remittance, counterparty).
 """
 
 from __future__ import annotations
@@ -204,6 +209,11 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
     remittance = [t for tx in transactions for t in _texts(tx, "RmtInf/Ustrd")]
     if remittance:
         details["LIB"] = remittance
+    structured = list(
+        dict.fromkeys(r for tx in transactions for r in _texts(tx, "RmtInf/Strd/CdtrRefInf/Ref"))
+    )
+    if structured:
+        details["REF"] = " / ".join(structured)
     party = "Dbtr" if credit else "Cdtr"
     names = list(
         dict.fromkeys(n for tx in transactions for n in _texts(tx, f"RltdPties/{party}/Nm"))
@@ -237,6 +247,8 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
             details["BkTxCdIssr"] = issuer
     if ref := _text(entry, "NtryRef"):
         details["NtryRef"] = ref
+    if evidence := [_transaction_evidence(tx, party) for tx in transactions]:
+        details["TxDtls"] = evidence
 
     # The entry amount must be what its transactions add up to (when all give one).
     tx_amounts = [
@@ -261,6 +273,7 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
         " ".join(remittance)
         or details.get("AddtlNtryInf")
         or " ".join(tx_info)
+        or details.get("REF")
         or details.get("NPY", "")
     )
     return BankLine(
@@ -272,3 +285,16 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
         details=details,
         source_line=entry.sourceline,
     )
+
+
+def _transaction_evidence(tx: etree._Element, party: str) -> dict:
+    """What one transaction of an entry says, for a person checking a batch credit."""
+    amount = _text(tx, "AmtDtls/TxAmt/Amt") or _text(tx, "Amt")
+    fields = {
+        "Amt": amount,
+        "EndToEndId": _text(tx, "Refs/EndToEndId"),
+        "Ref": " / ".join(_texts(tx, "RmtInf/Strd/CdtrRefInf/Ref")) or None,
+        "Ustrd": " ".join(_texts(tx, "RmtInf/Ustrd")) or None,
+        "Nm": _text(tx, f"RltdPties/{party}/Nm"),
+    }
+    return {key: value for key, value in fields.items() if value and value != "NOTPROVIDED"}

@@ -231,3 +231,24 @@ def test_other_pharmacies_are_not_touched(pharmacy_a, pharmacy_b):
     slips_match(pharmacy_id=pharmacy_b.id)
 
     assert not Reconciliation.objects.exists() and not MatchProposal.objects.exists()
+
+
+def test_a_camt_structured_reference_is_evidence(pharmacy_a, tmp_path):
+    """The slip number only in RmtInf/Strd/CdtrRefInf/Ref (issue 19): found, linked."""
+    from tests.imports.helpers import run_import, write
+    from tests.parsers.test_camt import STRUCTURED, camt
+
+    cpam = _cpam()
+    slip = PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, reference="RSP2024010500124",
+                              total=Decimal("150.00"), payment_date=dt.date(2024, 1, 5))
+    PaymentSlipFactory(pharmacy=pharmacy_a, organism=cpam, reference="RSP2024010500999",
+                       total=Decimal("150.00"), payment_date=dt.date(2024, 1, 5))
+    # Two slips of the same amount, no payer named: only the reference tells them apart.
+    entry = STRUCTURED.format(second="50.00").replace(
+        "<RltdPties><Dbtr><Nm>CPAM DU RHONE</Nm></Dbtr></RltdPties>", "")
+    run_import(pharmacy_a, write(tmp_path, "strd.xml", camt(entry)))
+
+    slips_match(pharmacy_id=pharmacy_a.id)
+
+    link = Reconciliation.objects.get()
+    assert (link.slip, link.source, link.amount) == (slip, "auto", Decimal("150.00"))

@@ -164,3 +164,29 @@ def test_malformed_xml_is_an_import_error():
 def test_other_xml_is_refused():
     with pytest.raises(ImportFileError, match="pas un relevé CAMT.053"):
         parse_camt(b"<Document><Other/></Document>")
+
+
+STRUCTURED = ENTRY.replace(
+    "<RmtInf><Ustrd>BORDEREAU 124</Ustrd></RmtInf>",
+    "<Refs><EndToEndId>E2E-124</EndToEndId></Refs>"
+    "<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp>"
+    "<Ref>RSP2024010500124</Ref></CdtrRefInf></Strd></RmtInf>",
+)
+
+
+def test_the_structured_remittance_reference_is_kept_one_line_per_entry():
+    (statement,) = parse_camt(camt(STRUCTURED.format(second="50.00"))).rows
+    (line,) = statement.lines  # one line per entry, its two transactions as evidence
+    assert line.details["REF"] == "RSP2024010500124"
+    assert line.details["TxDtls"] == [
+        {"Amt": "100.00", "Ustrd": "BORDEREAU 123", "Nm": "CPAM DU RHONE"},
+        {"Amt": "50.00", "EndToEndId": "E2E-124", "Ref": "RSP2024010500124"},
+    ]
+
+
+def test_a_structured_reference_alone_names_the_line():
+    entry = STRUCTURED.replace("<RmtInf><Ustrd>BORDEREAU 123</Ustrd></RmtInf>", "").replace(
+        "<RltdPties><Dbtr><Nm>CPAM DU RHONE</Nm></Dbtr></RltdPties>", ""
+    )
+    (line,) = parse_camt(camt(entry.format(second="50.00"))).rows[0].lines
+    assert line.label == "RSP2024010500124"
