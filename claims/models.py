@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 
@@ -10,9 +12,17 @@ from core import statuses
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from pharmacies.models import Pharmacy
 
+
 # Every amount column (numeric(12, 2), core.money's precision) and the output field of
 # the money expressions (sums, differences) of every query: the one declaration.
-MONEY = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
+class MoneyOptions(TypedDict):
+    """DecimalField's keywords for money (a TypedDict, so that `**MONEY` type-checks)."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: MoneyOptions = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
 MONEY_FIELD = models.DecimalField(**MONEY)
 
 

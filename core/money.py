@@ -101,7 +101,7 @@ def parse_amount(text: str) -> Decimal:
 
 
 def _group(integer_part: str) -> str:
-    groups = []
+    groups: list[str] = []
     while len(integer_part) > 3:
         groups.insert(0, integer_part[-3:])
         integer_part = integer_part[:-3]

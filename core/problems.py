@@ -59,7 +59,10 @@ def collect[T](items: Iterable[T | Problem]) -> ParseResult[T]:
     """Sort a parser's stream of rows and problems into one result (whole-file use)."""
     result: ParseResult[T] = ParseResult()
     for item in items:
-        (result.problems if isinstance(item, Problem) else result.rows).append(item)
+        if isinstance(item, Problem):
+            result.problems.append(item)
+        else:
+            result.rows.append(item)
     return result
 
 

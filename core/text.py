@@ -31,9 +31,11 @@ _SNIFF_BYTES = 64 * 1024
 _FALLBACK_ERRORS = "bo-cp1252-fallback"
 
 
-def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str | bytes, int]:
     # A UTF-8 file with a stray Windows-1252 byte further down (hand-edited
     # exports) stays readable instead of failing at row 900,000.
+    if not isinstance(exc, UnicodeDecodeError):  # registered for decoding only
+        raise exc
     bad = exc.object[exc.start : exc.end]
     return bad.decode("cp1252", errors="replace"), exc.end
 
@@ -80,16 +82,17 @@ def open_text(source: bytes | BinaryIO) -> io.TextIOWrapper:
     file is read as a stream, never loaded whole.
     """
     stream: BinaryIO = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    buffer: BinaryIO | io.BufferedReader = stream
     if stream.seekable():
         start = stream.tell()
         head = stream.read(_SNIFF_BYTES)
         stream.seek(start)
     else:  # a pipe: keep what was read in front of the rest
         head = stream.read(_SNIFF_BYTES)
-        stream = _Prefixed(head, stream)
+        buffer = io.BufferedReader(_Prefixed(head, stream))
     encoding = sniff_encoding(head)
     errors = _FALLBACK_ERRORS if encoding == "utf-8-sig" else "strict"
-    return io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="")
+    return io.TextIOWrapper(buffer, encoding=encoding, errors=errors, newline="")
 
 
 class _Prefixed(io.RawIOBase):
@@ -112,7 +115,7 @@ class _Prefixed(io.RawIOBase):
 def sniff_separator(header_line: str) -> str:
     """The separator used by a header line: the most frequent of `;`, `,`, tab."""
     counts = {sep: header_line.count(sep) for sep in SEPARATORS}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     if counts[best] == 0:
         raise ImportFileError(
             Problem(

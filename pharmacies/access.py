@@ -18,8 +18,17 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from pharmacies.models import Pharmacy, User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """What a view behind `pharmacy_view`, `backoffice_view` or `supervisor_view`
+    receives (for the type checker): a signed-in `User`, and django-htmx's details."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def visible_pharmacies(user: User) -> QuerySet[Pharmacy]:

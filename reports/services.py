@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -165,7 +166,7 @@ def report_mail(*, report: MonthlyReport, recipients: list[str], pdf: bytes) -> 
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )
-    message.attach(report.pdf.name.rsplit("/", 1)[-1], pdf, "application/pdf")
+    message.attach(Path(report.pdf.name or "rapport.pdf").name, pdf, "application/pdf")
     message.send()
 
 

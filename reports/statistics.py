@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -34,6 +35,9 @@ from pharmacies.models import Pharmacy, StaffMember
 from rejections.models import HandledBy, ReasonCategory, Rejection, UnpaidFollowUp
 from reports.figures import MoneyFigures, money_figures, money_figures_by_pharmacy, recovered
 from reports.models import MonthlyClaimCount
+
+# A missing row of a grouped query, read with .get(key, NO_ROW).get(column).
+NO_ROW: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -450,11 +454,11 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
                 name=(row := volume.get(organism_id) or delays[organism_id])["organism__name"]
                 or row["organism__code"],
                 kind=row["organism__kind"],
-                claims=volume.get(organism_id, {}).get("claims", 0),
-                rejected=volume.get(organism_id, {}).get("rejected", 0),
-                paid=delays.get(organism_id, {}).get("paid", 0),
-                median_delay=delays.get(organism_id, {}).get("median"),
-                p90_delay=delays.get(organism_id, {}).get("p90"),
+                claims=volume.get(organism_id, NO_ROW).get("claims", 0),
+                rejected=volume.get(organism_id, NO_ROW).get("rejected", 0),
+                paid=delays.get(organism_id, NO_ROW).get("paid", 0),
+                median_delay=delays.get(organism_id, NO_ROW).get("median"),
+                p90_delay=delays.get(organism_id, NO_ROW).get("p90"),
             )
             for organism_id in volume.keys() | delays.keys()
         ),
@@ -467,7 +471,7 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
     open_claims = Claim.objects.filter(
         pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES, transmission_date__lte=month_end
     ).annotate(age=age)
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for index, (_, low, high) in enumerate(AGE_BUCKETS.values()):
         condition = Q(age__gte=low) if high is None else Q(age__gte=low, age__lte=high)
         aggregates[f"count{index}"] = Count("id", filter=condition)
@@ -561,8 +565,8 @@ def pharmacies_comparison(*, pharmacies: QuerySet[Pharmacy], month: dt.date) -> 
             claims=rates[pharmacy.pk][1].claims,
             rejected=rates[pharmacy.pk][1].rejected,
             previous_rate=rates[pharmacy.pk][0].rate,
-            rejections_amount=_money(rejections.get(pharmacy.pk, {}).get("amount")),
-            avoidable=rejections.get(pharmacy.pk, {}).get("avoidable", 0),
+            rejections_amount=_money(rejections.get(pharmacy.pk, NO_ROW).get("amount")),
+            avoidable=rejections.get(pharmacy.pk, NO_ROW).get("avoidable", 0),
             overdue=money[pharmacy.pk].overdue.amount if pharmacy.pk in money else ZERO,
             at_risk=money[pharmacy.pk].at_risk.amount if pharmacy.pk in money else ZERO,
         )

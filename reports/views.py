@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.periods import FIRST_MONTH, add_months, first_of_month, parse_month, previous_month
-from pharmacies.access import backoffice_view, is_titulaire, pharmacy_view, visible_pharmacies
+from pharmacies.access import (
+    AuthenticatedHttpRequest,
+    backoffice_view,
+    is_titulaire,
+    pharmacy_view,
+    visible_pharmacies,
+)
 from pharmacies.models import Pharmacy
 from rejections.selectors import staff_error_statistics
 from reports import exports, selectors
@@ -63,7 +69,7 @@ def _month_nav(month: dt.date, notice: str = "") -> dict:
 
 @pharmacy_view
 @require_GET
-def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+def dashboard(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     """The pharmacy's home page (URL name `pharmacies:dashboard`)."""
     today = timezone.localdate()
     data = pharmacy_dashboard(pharmacy=pharmacy, today=today)
@@ -119,7 +125,7 @@ def dashboard(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
 
 @pharmacy_view
 @require_GET
-def staff_statistics(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+def staff_statistics(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     """Rejections by operator (URL name `pharmacies:staff_statistics`): the titulaire and
     the Backoffice; counter staff get 404."""
     if not (request.user.is_backoffice or is_titulaire(request.user, pharmacy)):
@@ -138,7 +144,7 @@ def staff_statistics(request: HttpRequest, pharmacy: Pharmacy) -> TemplateRespon
 
 @pharmacy_view
 @require_GET
-def archive(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+def archive(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     return TemplateResponse(
         request, "reports/archive.html",
         {"pharmacy": pharmacy, "reports": selectors.reports_archive(pharmacy=pharmacy)},
@@ -147,7 +153,7 @@ def archive(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
 
 @pharmacy_view
 @require_GET
-def report_pdf(request: HttpRequest, pharmacy: Pharmacy, report_id: int) -> FileResponse:
+def report_pdf(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, report_id: int) -> FileResponse:
     # Filtered by the (already checked) pharmacy: another tenant's report is a 404.
     report = get_object_or_404(MonthlyReport.objects.exclude(pdf=""), pharmacy=pharmacy, pk=report_id)
     return FileResponse(
@@ -158,7 +164,7 @@ def report_pdf(request: HttpRequest, pharmacy: Pharmacy, report_id: int) -> File
 
 @pharmacy_view
 @require_GET
-def statistics(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+def statistics(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     month, notice = _month(request)
     stats = month_statistics(pharmacy=pharmacy, month=month)
     context = report_context(stats) | _month_nav(stats.month, notice)
@@ -170,7 +176,7 @@ DRILL_FILTER_LABELS = {"motif": "motif", "categorie": "catégorie", "operateur":
 
 @pharmacy_view
 @require_GET
-def rejections(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+def rejections(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     month, notice = _month(request)
     filters = {key: request.GET.get(key, "") for key in DRILL_FILTER_LABELS}
     queryset = selectors.month_rejections(pharmacy=pharmacy, month=month, filters=filters)
@@ -183,12 +189,12 @@ def rejections(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
 
 @pharmacy_view
 @require_GET
-def unpaid(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+def unpaid(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     month, notice = _month(request)
     bucket = request.GET.get("anciennete")
     queryset = selectors.open_claims(pharmacy=pharmacy, month=month, bucket=bucket)
     page = Paginator(queryset, 100).get_page(request.GET.get("page"))
-    label = AGE_BUCKETS[int(bucket)][0] if bucket and bucket.isdigit() and int(bucket) < len(AGE_BUCKETS) else ""
+    label = AGE_BUCKETS[bucket][0] if bucket in AGE_BUCKETS else ""
     context = {"pharmacy": pharmacy, "page": page, "bucket": bucket or "", "bucket_label": label} | _month_nav(month, notice)
     return TemplateResponse(request, "reports/unpaid.html", context)
 
@@ -204,7 +210,7 @@ EXPORTS = {
 
 @pharmacy_view
 @require_GET
-def export(request: HttpRequest, pharmacy: Pharmacy, kind: str) -> FileResponse:
+def export(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, kind: str) -> FileResponse:
     if kind not in EXPORTS:
         raise Http404("Export inconnu")
     month, _notice = _month(request)
@@ -227,7 +233,7 @@ def export(request: HttpRequest, pharmacy: Pharmacy, kind: str) -> FileResponse:
 
 @backoffice_view
 @require_GET
-def comparison(request: HttpRequest) -> TemplateResponse:
+def comparison(request: AuthenticatedHttpRequest) -> TemplateResponse:
     month, notice = _month(request)
     rows = pharmacies_comparison(pharmacies=visible_pharmacies(request.user), month=month)
     return TemplateResponse(request, "reports/comparison.html", {"rows": rows} | _month_nav(month, notice))

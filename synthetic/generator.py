@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
+from typing import Any
 
 from claims.reference import OPERATORS, OrganismEntry, ascii_upper
 from core.periods import last_of_month
@@ -214,7 +215,7 @@ class PharmacyGenerator:
         expected = DISPENSATIONS_PER_MONTH * ph.size_factor * self.scale * seasonal
         weights = self.daily_weights(year, month)
         per_weight = expected / (sum(w for _, w in weights) * 30.44 / len(weights))
-        truth = {
+        truth: dict[str, Any] = {
             "finess": ph.finess, "month": f"{year:04d}-{month:02d}",
             "counts": dict.fromkeys(("dispensations", "claims", "amo_only", "rejected",
                                      "silent_unpaid", "partial", "indu", "reinvoiced",
@@ -222,7 +223,7 @@ class PharmacyGenerator:
             "rejected": [], "silent_unpaid": [], "partial": [], "indus": [], "reinvoiced": [],
             "pending_at_end": [], "transfers": [], "recovered": [],
         }
-        counts = truth["counts"]
+        counts: dict[str, int] = truth["counts"]
         queue: list[Claim] = self.pending_claims.pop(mi, [])
         self.baskets = 0
         for day, w in weights:

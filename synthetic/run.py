@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from multiprocessing import get_context
 
@@ -53,11 +54,10 @@ def generate(*, seed: int, pharmacies: int, months: int, out: str, start: str | 
     tasks = [(seed, index, period, scale, out) for index in range(pharmacies)]
     with open(os.path.join(out, "pharmacies.json"), "w", encoding="utf-8") as listing:
         listing.write("[")
-        if jobs > 1:
-            pool = get_context("fork").Pool(jobs)
-            results = pool.imap(_one_pharmacy, tasks)
-        else:
-            pool, results = None, map(_one_pharmacy, tasks)
+        pool = get_context("fork").Pool(jobs) if jobs > 1 else None
+        results: Iterator[tuple[dict, dict]] = (
+            pool.imap(_one_pharmacy, tasks) if pool else map(_one_pharmacy, tasks)
+        )
         for n, (entry, counts) in enumerate(results):
             listing.write(("\n" if n == 0 else ",\n") + json.dumps(entry, ensure_ascii=False))
             for key, value in counts.items():

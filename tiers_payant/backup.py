@@ -22,6 +22,7 @@ import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -82,7 +83,7 @@ def _libpq_environment(database_name: str | None = None) -> dict[str, str]:
     return env
 
 
-def restored_database_connection(database_name: str) -> dict[str, str]:
+def restored_database_connection(database_name: str) -> dict[str, Any]:
     """psycopg connection parameters for another database of the same server, operators' scope."""
     db = settings.DATABASES["default"]
     params = {"dbname": database_name, "options": OPERATORS_SCOPE}

@@ -1,5 +1,6 @@
 """The Celery application: Redis broker, beat schedule in code."""
 
+import contextvars
 import os
 
 from celery import Celery
@@ -12,7 +13,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Workers log through Django's LOGGING (JSON lines), each record naming its task.
 app.conf.worker_hijack_root_logger = False
-_log_tokens: dict[str, object] = {}
+_log_tokens: dict[str, contextvars.Token] = {}
 
 
 @task_prerun.connect

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -34,9 +35,9 @@ def embedded_database_url(data_dir: Path) -> str:
     return server.get_postmaster_info().get_uri(user=APPLICATION_ROLE, database=EMBEDDED_DATABASE_NAME)
 
 
-def database_settings(base_dir: Path) -> dict:
+def database_settings(base_dir: Path) -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL") or embedded_database_url(base_dir / ".data" / "postgres")
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     config["ENGINE"] = "django.db.backends.postgresql"
     # A socket given as `?host=/dir` lands in OPTIONS: make it the HOST, where
     # Django and every tool reading settings (tests starting workers) look for it.

@@ -57,19 +57,20 @@ def health_check(*, now: dt.datetime | None = None) -> Health:
             )
     except DatabaseError:
         return Health(status="down")
-    health = Health(status="ok", database_ms=database_ms, late=[])
+    late: list[str] = []
+    health = Health(status="ok", database_ms=database_ms, late=late)
     if last["night"]:
         health.night_age_hours = round((now - last["night"]).total_seconds() / 3600, 1)
         if now - last["night"] > NIGHT_MAX_AGE:
-            health.late.append("nuit")
+            late.append("nuit")
     if last["monthly"]:
         health.monthly_age_days = round((now - last["monthly"]).total_seconds() / 86400, 1)
         if now - last["monthly"] > MONTHLY_MAX_AGE:
-            health.late.append("rapports mensuels")
+            late.append("rapports mensuels")
     if settings.CELERY_BROKER_URL:
         health.redis, health.queues = _redis()
         if health.redis != "ok":
-            health.late.append("redis")
+            late.append("redis")
     if health.late:
         health.status = "degraded"
     return health

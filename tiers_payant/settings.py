@@ -7,6 +7,7 @@ inline), EMAIL_URL-like settings via DJANGO_EMAIL_BACKEND, MEDIA_ROOT.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pghistory
 from celery.schedules import crontab
@@ -197,7 +198,7 @@ REQUEST_BODY_MAX_BYTES = IMPORT_MAX_BYTES + 1024 * 1024
 ANONYMOUS_BODY_MAX_BYTES = 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-MAILERS = {
+MAILERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": os.environ.get(
             "DJANGO_EMAIL_BACKEND",
@@ -238,7 +239,7 @@ if not DEBUG:
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_META_PRECEDENCE_ORDER: tuple[str, ...] = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 

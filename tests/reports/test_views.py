@@ -109,3 +109,17 @@ def test_the_comparison_shows_only_the_managers_pharmacies(login, manager_a, pha
 
 def test_the_comparison_is_404_for_pharmacy_staff(login, titulaire_a):
     assert login(titulaire_a).get("/rapports/comparaison/").status_code == 404
+
+
+def test_the_unpaid_page_names_its_age_bucket_and_answers_an_odd_one(login, titulaire_a, data_a):
+    # Found by mypy (issue 17): the label looked the bucket up by an int in a dict
+    # keyed by "0-30"…, so no label ever showed and ?anciennete=1 answered a 500.
+    client = login(titulaire_a)
+    url = f"/pharmacies/{data_a.pharmacy.pk}/rapports/statistiques/impayes/?mois=2026-10&anciennete="
+    response = client.get(url + "31-60")
+    assert response.status_code == 200
+    assert "· 31 à 60 jours" in response.text
+    for odd in ("1", "0", "abc", "90%2B%2B"):
+        response = client.get(url + odd)
+        assert response.status_code == 200
+        assert "jours <span" not in response.text
