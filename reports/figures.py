@@ -20,8 +20,10 @@ the portfolio's annotations — never a loop over rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -125,8 +127,8 @@ def _conditions(day: dt.date, prefix: str = "") -> dict[str, Q]:
     return conditions
 
 
-def _aggregates(day: dt.date) -> dict:
-    out = {}
+def _aggregates(day: dt.date) -> dict[str, Count | Coalesce]:
+    out: dict[str, Count | Coalesce] = {}
     for name, condition in _conditions(day).items():
         out[f"{name}_count"] = Count("pk", filter=condition)
         out[f"{name}_amount"] = Coalesce(
@@ -142,7 +144,7 @@ def owed_claims(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> QuerySet[Cla
     )
 
 
-def _figures(row: dict, day: dt.date) -> MoneyFigures:
+def _figures(row: Mapping[str, Any], day: dt.date) -> MoneyFigures:
     def amount(name: str) -> Amount:
         return Amount(row[f"{name}_count"], row[f"{name}_amount"])
 

@@ -48,7 +48,11 @@ def supervisors_told_of_failure(*, task_name: str, pharmacy_id: int | None, erro
     day = timezone.localdate()
     if not _first_notice(f"tiers_payant:failure-notice:{task_name}:{pharmacy_id}:{day.isoformat()}"):
         return False
-    pharmacy = Pharmacy.objects.filter(pk=pharmacy_id).values_list("name", flat=True).first()
+    pharmacy = (
+        Pharmacy.objects.filter(pk=pharmacy_id).values_list("name", flat=True).first()
+        if pharmacy_id is not None
+        else None
+    )
     where = f" de {pharmacy} (n° {pharmacy_id})" if pharmacy else ""
     recipients = list(
         User.objects.filter(kind=User.Kind.SUPERVISOR, is_active=True)
