@@ -23,7 +23,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    StringAgg,
     Subquery,
     Sum,
     Value,
@@ -198,17 +197,6 @@ def portfolio_rows(
     if key in SORT_KEYS:
         rows.sort(key=SORT_KEYS[key], reverse=sort.startswith("-"))
     return rows
-
-
-def supervision_rows(*, user: User) -> QuerySet[Pharmacy]:
-    """Every pharmacy the supervisor sees, with its managers' names in one query."""
-    return visible_pharmacies(user).annotate(
-        managers=StringAgg(
-            "manager_assignments__manager__username",
-            delimiter=Value(", "),
-            order_by="manager_assignments__manager__username",
-        )
-    ).order_by("name")
 
 
 @dataclass

@@ -38,7 +38,3 @@ def finess_checksum_is_valid(finess: str) -> bool:
 
 def rpps_is_valid(rpps: str) -> bool:
     return bool(RPPS_SHAPE.match(rpps))
-
-
-def normalise_amc_number(raw: str) -> str:
-    return raw.strip().upper().zfill(10)

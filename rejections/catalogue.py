@@ -344,8 +344,3 @@ REJECTION_CATEGORIES = (
     "supporting_documents",
 )
 """Categories a payer rejects a claim with (the others label INDU lines and silence)."""
-
-
-def reasons_for(*, payer_kind: str, categories: tuple[str, ...] = REJECTION_CATEGORIES):
-    """The entries of one payer kind in the given categories, in catalogue order."""
-    return tuple(r for r in REASONS if r.payer_kind == payer_kind and r.category in categories)
