@@ -34,7 +34,6 @@ from django.db.models import (
     Case,
     CharField,
     DateField,
-    DecimalField,
     ExpressionWrapper,
     F,
     Func,
@@ -45,9 +44,7 @@ from django.db.models import (
 )
 from django.db.models.lookups import LessThan
 
-from claims.models import OPEN_CLAIM_STATUSES, ClaimStatus
-
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, ClaimStatus
 
 # What is still owed on these claims (the others are paid, re-invoiced or lost).
 OPEN_STATUSES = OPEN_CLAIM_STATUSES

@@ -207,14 +207,21 @@ def _apply_chunk(*, pharmacy_id: int, waiting: bool, params: dict, into: Returns
 
 
 # A claim's status from the aggregates of its return lines (`agg`) and its amount.
-_NEW_STATUS = """
+_PAID = sql_literal(statuses.CLAIM_PAID)
+_TAKEN_BACK = sql_literal(statuses.CLAIM_TAKEN_BACK)
+_NEW_STATUS = f"""
     CASE
-      WHEN agg.any_payment AND agg.paid >= c.amount_claimed THEN 'paid'
+      WHEN agg.any_payment AND agg.paid >= c.amount_claimed THEN {_PAID}
       -- (part of) what was paid was taken back: owed again, with its own label
-      WHEN agg.any_recovery AND agg.last_status <> 'REJETE' THEN 'taken_back'
-      WHEN agg.paid > 0 THEN 'partial'
-      ELSE 'rejected'
+      WHEN agg.any_recovery AND agg.last_status <> {sql_literal(statuses.RETURN_REJECTED)}
+        THEN {_TAKEN_BACK}
+      WHEN agg.paid > 0 THEN {sql_literal(statuses.CLAIM_PARTIAL)}
+      ELSE {sql_literal(statuses.CLAIM_REJECTED)}
     END"""
+# Lines that move money, lines that pay, recoveries (core.statuses).
+_MONEY_LINE = f"r.status IN {sql_in(statuses.MONEY_RETURN_STATUSES)}"
+_PAYMENT_LINE = f"r.status IN {sql_in(statuses.PAYMENT_RETURN_STATUSES)}"
+_RECOVERY_LINE = f"r.status = {sql_literal(statuses.RETURN_RECOVERY)}"
 
 # Amount paid, status and dates of the claims `{claims}` selects, from all the
 # return lines linked to them (their aggregates, then the UPDATE … RETURNING of
@@ -223,13 +230,12 @@ _NEW_STATUS = """
 _RECOMPUTE = f"""
     agg AS (
         SELECT r.claim_id AS id,
-               COALESCE(sum(r.amount_paid)
-                        FILTER (WHERE r.status IN ('PAYE', 'PARTIEL', 'INDU')), 0) AS paid,
-               bool_or(r.status IN ('PAYE', 'PARTIEL')) AS any_payment,
-               bool_or(r.status = 'INDU') AS any_recovery,
-               max(r.payment_date) FILTER (WHERE r.status IN ('PAYE', 'PARTIEL')) AS paid_on,
+               COALESCE(sum(r.amount_paid) FILTER (WHERE {_MONEY_LINE}), 0) AS paid,
+               bool_or({_PAYMENT_LINE}) AS any_payment,
+               bool_or({_RECOVERY_LINE}) AS any_recovery,
+               max(r.payment_date) FILTER (WHERE {_PAYMENT_LINE}) AS paid_on,
                max(r.return_date) AS last_return,
-               max(r.return_date) FILTER (WHERE r.status = 'INDU') AS recovered_on,
+               max(r.return_date) FILTER (WHERE {_RECOVERY_LINE}) AS recovered_on,
                (array_agg(r.status ORDER BY r.return_date DESC, r.id DESC))[1] AS last_status
         FROM claims_returnline r
         WHERE r.pharmacy_id = %(p)s AND r.claim_id IN ({{claims}})
@@ -238,9 +244,9 @@ _RECOMPUTE = f"""
     UPDATE claims_claim c
     SET amount_paid = agg.paid,
         last_return_date = agg.last_return,
-        paid_date = CASE WHEN {_NEW_STATUS} = 'paid' THEN agg.paid_on END,
+        paid_date = CASE WHEN {_NEW_STATUS} = {_PAID} THEN agg.paid_on END,
         status = CASE WHEN c.status = ANY(%(human)s) THEN c.status ELSE {_NEW_STATUS} END,
-        unpaid_since = CASE WHEN {_NEW_STATUS} = 'taken_back' THEN agg.recovered_on END,
+        unpaid_since = CASE WHEN {_NEW_STATUS} = {_TAKEN_BACK} THEN agg.recovered_on END,
         updated_at = now()
     FROM agg
     WHERE c.id = agg.id AND c.pharmacy_id = %(p)s

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from audit.context import audit_job
 from claims.due import overdue_from_sql, overdue_sql, unpaid_margin_days
 from claims.returns import night_transaction
+from core.statuses import CLAIM_TRANSMITTED, CLAIM_UNPAID, sql_literal
 
 
 def unpaid_flag(*, pharmacy_id: int, today: dt.date) -> int:
@@ -25,11 +26,11 @@ def unpaid_flag(*, pharmacy_id: int, today: dt.date) -> int:
         cursor.execute(
             f"""
             UPDATE claims_claim c
-            SET status = 'unpaid',
+            SET status = {sql_literal(CLAIM_UNPAID)},
                 unpaid_since = {overdue_from_sql(claim="c", organism="o")},
                 updated_at = now()
             FROM claims_organism o
-            WHERE c.pharmacy_id = %(p)s AND c.status = 'transmitted'
+            WHERE c.pharmacy_id = %(p)s AND c.status = {sql_literal(CLAIM_TRANSMITTED)}
               AND o.id = c.organism_id
               AND {overdue_sql(claim="c", organism="o")}
               AND NOT EXISTS (

@@ -39,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from claims import due
-from claims.models import Claim, ReturnLine, ReturnStatus
+from claims.models import MONEY_FIELD, Claim, ReturnLine, ReturnStatus
 from pharmacies.models import Pharmacy
 from rejections.models import Rejection
 
@@ -132,7 +132,7 @@ def _aggregates(day: dt.date) -> dict[str, Count | Coalesce]:
     for name, condition in _conditions(day).items():
         out[f"{name}_count"] = Count("pk", filter=condition)
         out[f"{name}_amount"] = Coalesce(
-            Sum(due.outstanding(), filter=condition), Value(ZERO), output_field=due.MONEY_FIELD
+            Sum(due.outstanding(), filter=condition), Value(ZERO), output_field=MONEY_FIELD
         )
     return out
 
@@ -188,7 +188,7 @@ def pharmacy_money_annotations(*, day: dt.date, names: tuple[str, ...]) -> dict:
     aggregates = _aggregates(day)
     out = {}
     for name in names:
-        for suffix, field in (("count", IntegerField()), ("amount", due.MONEY_FIELD)):
+        for suffix, field in (("count", IntegerField()), ("amount", MONEY_FIELD)):
             key = f"{name}_{suffix}"
             subquery = Subquery(
                 Claim.objects.filter(
@@ -230,6 +230,6 @@ def recovered(*, pharmacies: QuerySet[Pharmacy], first: dt.date, last: dt.date) 
     row = lines.aggregate(
         count=Count(Coalesce("claim__reinvoice_of_id", "claim_id"), distinct=True,
                     filter=Q(amount_paid__gt=0)),
-        amount=Coalesce(Sum("amount_paid"), Value(ZERO), output_field=due.MONEY_FIELD),
+        amount=Coalesce(Sum("amount_paid"), Value(ZERO), output_field=MONEY_FIELD),
     )
     return Amount(row["count"], row["amount"])
