@@ -76,7 +76,7 @@ def batch(request: HttpRequest, pharmacy: Pharmacy, batch_id: int) -> HttpRespon
 @pharmacy_view
 def confirm(request: HttpRequest, pharmacy: Pharmacy, batch_id: int) -> HttpResponse:
     batch = import_batch_get(user=request.user, pharmacy=pharmacy, batch_id=batch_id)
-    if import_batch_confirm(batch=batch):
+    if import_batch_confirm(batch=batch, accounts=request.POST.getlist("create_account")):
         tasks.import_commit.delay_on_commit(batch.pharmacy_id, batch.pk)
     else:
         messages.warning(request, "Cet import n'attend plus de confirmation.")

@@ -6,6 +6,13 @@ of the statement): overlapping statements never create a line twice. A
 statement is found again by (account, period, balances), so a second import
 of the same content creates nothing at all. Statements are small (a month is
 ~700 lines): the ORM's bulk operations are enough here, unlike claims.
+
+Every statement must be of one of the pharmacy's accounts (`account_key`: a French
+IBAN and the CFONB/OFX bank/branch/account of the same account are one) and in its
+currency. A statement of an account the pharmacy does not have is shown in the
+preview with a checkbox "Créer le compte …"; committed without it ticked, the file
+is refused and nothing is written (another holder's statement never gets in by a
+click on "Confirmer"). Scripts (`import_file_run`) confirm on the operator's behalf.
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from claims.imports.result import ImportResult
-from claims.imports.services import import_max_bytes
+from claims.imports.services import ALL_ACCOUNTS, import_max_bytes
+from claims.models import ImportBatch
 from core.problems import ImportFileError, Problem
 from payments.classification import bank_lines_classify
 from payments.models import BankAccount, BankLine, BankStatement
 from payments.parsers import statement as parsed
 from payments.parsers.detect import parse_file
+from payments.parsers.statement import account_key
 from pharmacies.models import Pharmacy
 
 CENT = Decimal("0.01")
@@ -98,16 +107,14 @@ def statement_import(*, pharmacy: Pharmacy, batch_id: int, source: BinaryIO, **_
             )
             lines.append((key, line))
         keyed.append((account_id, statement, lines))
+    accounts = _statement_accounts(pharmacy=pharmacy, batch_id=batch_id, keyed=keyed, result=result)
     if not result.ok:
         return result
 
-    created = existing_count = accounts_created = statements_created = 0
+    created = existing_count = statements_created = 0
     credits = debits = Decimal(0)
     for account_id, statement, lines in keyed:
-        account, new_account = BankAccount.objects.get_or_create(
-            pharmacy=pharmacy, account_id=account_id, defaults={"currency": statement.currency or "EUR"}
-        )
-        accounts_created += new_account
+        account = accounts[account_id]
         bank_statement, new_statement = BankStatement.objects.get_or_create(
             pharmacy=pharmacy,
             account=account,
@@ -153,9 +160,62 @@ def statement_import(*, pharmacy: Pharmacy, batch_id: int, source: BinaryIO, **_
         created=created,
         updated=0,
         unchanged=existing_count,
-        accounts_created=accounts_created,
+        accounts_created=len(result.counts.get("new_accounts", [])),
         statements_created=statements_created,
         credits=str(credits),
         debits=str(debits),
     )
     return result
+
+
+def _statement_accounts(
+    *, pharmacy: Pharmacy, batch_id: int, keyed: list, result: ImportResult
+) -> dict[str, BankAccount]:
+    """The pharmacy's account of each statement (by its file id), created only when confirmed.
+
+    A statement in another currency than its account's, or of an account the pharmacy
+    does not have and the person did not confirm at commit, is a problem (refused). In
+    the preview an unknown account is listed (`counts["new_accounts"]`) for the checkbox.
+    """
+    counts = ImportBatch.objects.filter(pk=batch_id).values_list("counts", flat=True).first() or {}
+    committing = counts.get("step") == "commit"
+    confirmed = counts.get("accounts_confirmed") or []
+    known = {account_key(a.account_id): a for a in BankAccount.objects.filter(pharmacy=pharmacy)}
+    accounts: dict[str, BankAccount] = {}
+    new_accounts: list[dict] = []
+    for account_id, statement, _ in keyed:
+        currency = (statement.currency or "").strip().upper() or None
+        account = known.get(account_key(account_id))
+        if account is not None:
+            if currency and currency != account.currency:
+                result.add_problems([Problem(None, None, (
+                    f"Relevé du compte {account_id} en {currency}, alors que ce compte de la "
+                    f"pharmacie est en {account.currency} : le fichier n'est pas importé. "
+                    "Demandez à la banque le relevé du compte en euros."
+                ))])
+            accounts[account_id] = account
+            continue
+        if committing and confirmed != ALL_ACCOUNTS and account_id not in confirmed:
+            result.add_problems([Problem(None, None, (
+                f"Le relevé est celui du compte {account_id} ({currency or 'EUR'}), qui n'est pas "
+                f"un compte de la pharmacie {pharmacy.name} : le fichier n'est pas importé. "
+                "S'il s'agit bien d'un nouveau compte de la pharmacie, déposez à nouveau le "
+                f"fichier et cochez « Créer le compte {account_id} » avant de confirmer ; "
+                "sinon, c'est le relevé d'un autre titulaire."
+            ))])
+            continue
+        account = BankAccount.objects.create(
+            pharmacy=pharmacy, account_id=account_id, currency=currency or "EUR"
+        )
+        known[account_key(account_id)] = accounts[account_id] = account
+        new_accounts.append({"account_id": account_id, "currency": account.currency})
+    if new_accounts:
+        result.counts["new_accounts"] = new_accounts
+        if not committing:
+            result.notes.extend(
+                f"Le compte {a['account_id']} ({a['currency']}) n'est pas encore un compte de la "
+                "pharmacie : cochez « Créer le compte » pour l'importer, sinon annulez (relevé "
+                "d'un autre titulaire)."
+                for a in new_accounts
+            )
+    return accounts

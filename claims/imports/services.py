@@ -32,6 +32,8 @@ importer_register(kind=ImportBatch.Kind.CLAIMS, importer=claims_import)
 importer_register(kind=ImportBatch.Kind.RETURNS, importer=returns_import)
 logger = logging.getLogger(__name__)
 OPEN_STATUSES = (ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEW)
+# `counts["accounts_confirmed"]` of a batch a script commits: every new bank account.
+ALL_ACCOUNTS = "*"
 
 
 class ImportRefused(Exception):
@@ -113,10 +115,17 @@ def import_batch_analyse(*, batch: ImportBatch, path: Path) -> ImportBatch:
     return batch
 
 
-def import_batch_confirm(*, batch: ImportBatch) -> bool:
-    """Compare-and-swap preview → pending (commit step); False when someone was first."""
+def import_batch_confirm(*, batch: ImportBatch, accounts: list[str] | tuple = ()) -> bool:
+    """Compare-and-swap preview → pending (commit step); False when someone was first.
+
+    `accounts`: the new bank accounts the person ticked "Créer le compte …" for (only
+    those the preview listed count).
+    """
+    listed = {a["account_id"] for a in batch.counts.get("new_accounts", [])}
+    counts = {**batch.counts, "step": "commit",
+              "accounts_confirmed": [a for a in accounts if a in listed]}
     updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-        status=ImportBatch.Status.PENDING, progress=0, counts={**batch.counts, "step": "commit"}
+        status=ImportBatch.Status.PENDING, progress=0, counts=counts
     )
     return bool(updated)
 
@@ -156,6 +165,12 @@ def import_file_run(
         max_bytes=max_bytes,
     )
     if commit:
+        # The operator's own file: its new bank accounts are confirmed (a person's upload
+        # confirms each one in the preview).
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            counts={"step": "commit", "accounts_confirmed": ALL_ACCOUNTS}
+        )
+        batch.refresh_from_db()
         return import_batch_commit(batch=batch, path=path)
     return import_batch_analyse(batch=batch, path=path)
 

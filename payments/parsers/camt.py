@@ -178,7 +178,7 @@ def parse_camt(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseResult
                 continue
             statement.lines.append(bank_line)
 
-        problems.extend(finish_statement(statement, line=stmt.sourceline))
+        problems.extend(finish_statement(statement, line=stmt.sourceline, check_period=True))
         result.rows.append(statement)
         result.problems.extend(problems)
     return result

@@ -240,7 +240,7 @@ def _finish(statement: dict, problems: list[Problem]) -> BankStatement:
         end_date=max(ends, default=None),
         lines=statement["lines"],
     )
-    problems.extend(finish_statement(result))
+    problems.extend(finish_statement(result, check_period=True))
     return result
 
 

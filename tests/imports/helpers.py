@@ -9,6 +9,7 @@ from stdnum.fr import nir as stdnum_nir
 from claims.imports.services import (
     import_batch_analyse,
     import_batch_commit,
+    import_batch_confirm,
     import_batch_create,
 )
 from claims.imports.storage import file_fingerprint
@@ -52,8 +53,11 @@ def write(tmp_path: Path, name: str, content: str | bytes, encoding: str = "utf-
     return path
 
 
-def run_import(pharmacy, path: Path, *, user=None, commit: bool = True) -> ImportBatch:
-    """Create, analyse and (if the preview is clean and `commit`) commit, as the pages do."""
+def run_import(
+    pharmacy, path: Path, *, user=None, commit: bool = True, create_accounts: bool = True
+) -> ImportBatch:
+    """Create, analyse and (if the preview is clean and `commit`) confirm and commit, as the
+    pages do; `create_accounts`: the person ticks "Créer le compte …" for every new account."""
     with open(path, "rb") as stream:
         sha256, size = file_fingerprint(stream)
     batch = import_batch_create(
@@ -61,6 +65,9 @@ def run_import(pharmacy, path: Path, *, user=None, commit: bool = True) -> Impor
     )
     batch = import_batch_analyse(batch=batch, path=path)
     if commit and batch.status == ImportBatch.Status.PREVIEW:
+        new = [a["account_id"] for a in batch.counts.get("new_accounts", [])]
+        assert import_batch_confirm(batch=batch, accounts=new if create_accounts else [])
+        batch.refresh_from_db()
         batch = import_batch_commit(batch=batch, path=path)
     return batch
 

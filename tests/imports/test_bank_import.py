@@ -269,3 +269,92 @@ def test_an_ofx_transaction_without_fitid_is_refused_and_nothing_written(pharmac
         (53, "opération sans FITID : élément obligatoire absent")
     ]
     assert snapshot() == before
+
+
+# --- every statement against the pharmacy's accounts (issue 19) ---------------------------
+
+from tests.parsers.test_camt import ENTRY, camt  # noqa: E402
+
+OWN_IBAN = "FR7630002004470000888899H12"  # the IBAN of camt()'s statement
+
+
+def camt_of(iban: str = OWN_IBAN, currency: str = "EUR") -> bytes:
+    return camt(ENTRY.format(second="50.00")).replace(
+        f"<IBAN>{OWN_IBAN}</IBAN></Id><Ccy>EUR</Ccy>".encode(),
+        f"<IBAN>{iban}</IBAN></Id><Ccy>{currency}</Ccy>".encode(),
+    ).replace(b'Ccy="EUR"', f'Ccy="{currency}"'.encode())
+
+
+@pytest.fixture
+def own_account(pharmacy_a):
+    return BankAccount.objects.create(pharmacy=pharmacy_a, account_id=OWN_IBAN, currency="EUR")
+
+
+def test_a_statement_of_the_pharmacys_account_goes_to_it(pharmacy_a, own_account, tmp_path):
+    batch = run_import(pharmacy_a, write(tmp_path, "own.xml", camt_of()), create_accounts=False)
+    assert batch.status == ImportBatch.Status.COMMITTED and batch.counts["accounts_created"] == 0
+    assert BankLine.objects.get().account == own_account
+
+
+def test_another_holders_iban_is_refused_and_nothing_written(pharmacy_a, own_account, tmp_path):
+    before = snapshot()
+    other = "FR7610107001011234567890129"
+    batch = run_import(pharmacy_a, write(tmp_path, "other.xml", camt_of(other)), create_accounts=False)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [e["message"] for e in batch.errors] == [
+        f"Le relevé est celui du compte {other} (EUR), qui n'est pas un compte de la pharmacie "
+        f"{pharmacy_a.name} : le fichier n'est pas importé. S'il s'agit bien d'un nouveau compte "
+        f"de la pharmacie, déposez à nouveau le fichier et cochez « Créer le compte {other} » "
+        "avant de confirmer ; sinon, c'est le relevé d'un autre titulaire."
+    ]
+    assert snapshot() == before
+
+
+def test_a_statement_in_chf_for_the_eur_account_is_refused(pharmacy_a, own_account, tmp_path):
+    before = snapshot()
+    # Even ticked: the account exists, in euros; a CHF statement is never attached to it.
+    batch = run_import(pharmacy_a, write(tmp_path, "chf.xml", camt_of(currency="CHF")))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [e["message"] for e in batch.errors] == [
+        f"Relevé du compte {OWN_IBAN} en CHF, alors que ce compte de la pharmacie est en EUR : "
+        "le fichier n'est pas importé. Demandez à la banque le relevé du compte en euros."
+    ]
+    assert snapshot() == before
+
+
+def test_a_cfonb_statement_of_the_iban_account_goes_to_it(pharmacy_a, tmp_path):
+    """CFONB names the account bank/branch/number: the same account as its French IBAN."""
+    account = BankAccount.objects.create(
+        pharmacy=pharmacy_a, account_id="FR7630002004470000888899H12", currency="EUR"
+    )
+    batch = run_import(pharmacy_a, DATA / "cfonb" / "akretion-bank_statement.cfo", create_accounts=False)
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert BankLine.objects.filter(account=account).count() == 4
+    assert BankAccount.objects.count() == 1
+
+
+def test_a_camt_line_booked_outside_the_statement_period_is_refused(pharmacy_a, tmp_path):
+    data = camt_of().replace(b"<DtTm>2024-01-06T10:00:00</DtTm>", b"<DtTm>2024-02-06T10:00:00</DtTm>")
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "late.xml", data))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["message"]) for e in batch.errors] == [(
+        6, f"opération du 06/02/2024 hors de la période du relevé du compte {OWN_IBAN} "
+        "(05/01/2024 au 06/01/2024)"
+    )]
+    assert snapshot() == before
+
+
+def test_an_ofx_line_booked_outside_the_statement_period_is_refused(pharmacy_a, tmp_path):
+    text = (DATA / "ofx" / "oca-test_ofx.ofx").read_text().replace(
+        "<DTPOSTED>20130824080000</DTPOSTED>\n            <TRNAMT>-100",
+        "<DTPOSTED>20130903080000</DTPOSTED>\n            <TRNAMT>-100",
+    )
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "late.ofx", text))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["message"]) for e in batch.errors] == [(
+        53, "opération du 03/09/2013 hors de la période du relevé du compte 000000123/123456 "
+        "(01/08/2013 au 31/08/2013)"
+    )]
+    assert snapshot() == before

@@ -109,7 +109,10 @@ def test_an_already_imported_file_is_refused_with_the_earlier_import(login, titu
     client = login(titulaire_a)
     content = (DATA / "cfonb" / "pennylane-example.txt").read_bytes()
     upload(client, pharmacy_a, "releve-mai.txt", content)
-    client.post(batch_url(ImportBatch.objects.get(), "confirm"))
+    # Its two accounts are new: the person ticks "Créer le compte …" for both (issue 19).
+    client.post(batch_url(ImportBatch.objects.get(), "confirm"), {"create_account": [
+        "15589/00000/98765432100", "18706/00000/00123456789"]})
+    assert ImportBatch.objects.get().status == ImportBatch.Status.COMMITTED
     before = snapshot()
     response = upload(client, pharmacy_a, "releve-copie.txt", content)
     assert response.status_code == 400
@@ -214,3 +217,36 @@ def test_bad_or_unusual_files_never_give_a_500(login, titulaire_a, pharmacy_a, p
         assert batch.status == ImportBatch.Status.FAILED and batch.errors
         assert "Fichier refusé" in page.content.decode()
     assert snapshot() == before
+
+
+def test_a_statement_of_a_new_account_is_imported_only_when_its_creation_is_ticked(
+    login, titulaire_a, pharmacy_a
+):
+    from payments.models import BankAccount, BankLine
+
+    client = login(titulaire_a)
+    content = (DATA / "camt" / "oca-test-camt053.xml").read_bytes()
+    upload(client, pharmacy_a, "camt.xml", content)
+    batch = ImportBatch.objects.get()
+    page = client.get(batch_url(batch)).content.decode()
+    assert 'name="create_account" value="NL77ABNA0574908765"' in page
+    assert "Créer le compte NL77ABNA0574908765 (EUR)" in page
+    assert "pas encore un compte de la pharmacie" in page
+    before = snapshot()
+    client.post(batch_url(batch, "confirm"))  # not ticked
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.errors[0]["message"].startswith(
+        "Le relevé est celui du compte NL77ABNA0574908765 (EUR), qui n'est pas un compte de la "
+        f"pharmacie {pharmacy_a.name} : le fichier n'est pas importé."
+    )
+    assert snapshot() == before
+
+    upload(client, pharmacy_a, "camt-bis.xml", content)
+    again = ImportBatch.objects.latest("pk")
+    client.post(batch_url(again, "confirm"), {"create_account": "NL77ABNA0574908765"})
+    again.refresh_from_db()
+    assert again.status == ImportBatch.Status.COMMITTED and again.counts["accounts_created"] == 1
+    account = BankAccount.objects.get(pharmacy=pharmacy_a)
+    assert (account.account_id, account.currency) == ("NL77ABNA0574908765", "EUR")
+    assert BankLine.objects.filter(account=account).count() == 3
