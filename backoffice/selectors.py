@@ -56,7 +56,7 @@ from rejections.models import (
 )
 from rejections.services import Handlers
 from reports.dashboard import month_answered, month_has_answers
-from reports.figures import pharmacy_money_annotations
+from reports.figures import MoneyFigures, money_figures_by_pharmacy
 from reports.models import MonthlyClaimCount
 from reports.statistics import PAST_MONTHS_COUNTED, rejection_rates_by_month
 
@@ -86,8 +86,6 @@ def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> Query
         month__gte=add_months(month_start, -PAST_MONTHS_COUNTED), month__lt=month_start
     )
     return pharmacies.annotate(
-        # at_risk_amount, overdue_count, overdue_amount: docs/figures.md, reports/figures.py.
-        **pharmacy_money_annotations(day=today, names=("at_risk", "overdue")),
         rejections_to_handle=Coalesce(
             _per_pharmacy(
                 backoffice_rejections(
@@ -128,6 +126,7 @@ def annotate_figures(pharmacies: QuerySet[Pharmacy], *, today: dt.date) -> Query
 @dataclass
 class PortfolioRow:
     pharmacy: Pharmacy
+    money: MoneyFigures  # at risk, overdue…: reports.figures, docs/figures.md
     rate_this_month: float | None  # of rate_month: this month, or the last while this one has no answer
     rate_12_months: float | None
     rate_month: dt.date | None = None
@@ -156,9 +155,9 @@ class PortfolioRow:
 SORT_KEYS = {
     "name": lambda r: r.pharmacy.name.lower(),
     "mode": lambda r: r.pharmacy.delegation_mode,
-    "risk": lambda r: r.pharmacy.at_risk_amount,
+    "risk": lambda r: r.money.at_risk.amount,
     "rejections": lambda r: r.pharmacy.rejections_to_handle,
-    "unpaid": lambda r: r.pharmacy.overdue_amount,
+    "unpaid": lambda r: r.money.overdue.amount,
     "rate": lambda r: r.rate_this_month if r.rate_this_month is not None else -1.0,
     "bank": lambda r: r.pharmacy.unmatched_bank_lines,
     "hours": lambda r: r.pharmacy.minutes_this_month,
@@ -179,6 +178,8 @@ def portfolio_rows(
     # This month (or the last, while this one has no answer yet: reports.dashboard's
     # rule) live; the 12 months before this one from the night's counts (annotate_figures).
     live = rejection_rates_by_month(pharmacies=pharmacies, first_month=add_months(month, -1), last_month=month)
+    # The money figures of every pharmacy in one grouped query (reports.figures).
+    money = money_figures_by_pharmacy(pharmacies=pharmacies, day=today)
     rows = []
     for pharmacy in with_figures:
         last, current = live[pharmacy.pk]
@@ -187,6 +188,7 @@ def portfolio_rows(
         rows.append(
             PortfolioRow(
                 pharmacy=pharmacy,
+                money=money[pharmacy.pk],
                 rate_this_month=shown.rate,
                 rate_12_months=pharmacy.rejected_12_months / claims if claims else None,
                 rate_month=shown.month,
@@ -238,9 +240,9 @@ def supervision_overview(*, user: User, sort: str = "name", today: dt.date | Non
         row.managers.append(load.manager.get_full_name() or load.manager.username)
         load.pharmacies += 1
         load.rejections_to_handle += row.pharmacy.rejections_to_handle
-        load.overdue_count += row.pharmacy.overdue_count
-        load.overdue_amount += row.pharmacy.overdue_amount
-        load.at_risk_amount += row.pharmacy.at_risk_amount
+        load.overdue_count += row.money.overdue.count
+        load.overdue_amount += row.money.overdue.amount
+        load.at_risk_amount += row.money.at_risk.amount
     for manager_id, minutes in (
         TimeEntry.objects.filter(day__gte=first_of_month(today), manager_id__in=loads)
         .values("manager_id")

@@ -86,9 +86,10 @@ class _DatePlusDays(Func):
 
 
 class _CalendarDays(Func):
-    """A number of working days as calendar days (× 7/5, rounded up)."""
+    """A number of working days as calendar days (× 7/5, rounded up), in integer arithmetic
+    ((7 d + 4) / 5 is ceil(7 d / 5) for d ≥ 0): cheaper per claim than numeric ceil()."""
 
-    template = "ceil(%(expressions)s * 7 / 5.0)::int"
+    template = "((%(expressions)s * 7 + 4) / 5)"
     output_field = IntegerField()
 
 
@@ -111,7 +112,7 @@ def overdue_sql(*, claim: str = "c", organism: str = "o") -> str:
 
 
 def overdue_from_sql(*, claim: str = "c", organism: str = "o") -> str:
-    return (f"({claim}.transmission_date + ceil({organism}.usual_delay_days * 7 / 5.0)::int"
+    return (f"({claim}.transmission_date + ({organism}.usual_delay_days * 7 + 4) / 5"
             f" + %(margin)s)")
 
 
@@ -126,14 +127,28 @@ def is_open(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": OPEN_STATUSES})
 
 
+def past_due(day: dt.date, prefix: str = "") -> Q:
+    """Its due date is past on `day` (the payer should have answered), owed or not."""
+    return Q(LessThan(due_on(prefix), Value(day)))
+
+
+def late(day: dt.date, prefix: str = "") -> Q:
+    """More than the margin past its due date on `day`, owed or not."""
+    return Q(LessThan(overdue_from(prefix), Value(day)))
+
+
 def is_due(day: dt.date, prefix: str = "") -> Q:
     """Open and its due date is past on `day` (the payer should have answered)."""
-    return is_open(prefix) & Q(LessThan(due_on(prefix), Value(day)))
+    return is_open(prefix) & past_due(day, prefix)
 
 
 def overdue(day: dt.date, prefix: str = "") -> Q:
     """Still owed more than the margin after its due date, whatever the payer answered."""
-    return is_open(prefix) & Q(LessThan(overdue_from(prefix), Value(day)))
+    return is_open(prefix) & late(day, prefix)
+
+
+def _silent(prefix: str) -> Q:
+    return Q(**{f"{prefix}status": ClaimStatus.TRANSMITTED})
 
 
 def to_remind(day: dt.date, prefix: str = "") -> Q:
@@ -141,17 +156,12 @@ def to_remind(day: dt.date, prefix: str = "") -> Q:
 
     A claim the night flagged unpaid is one, whatever the margin is today.
     """
-    silent_and_late = Q(**{f"{prefix}status": ClaimStatus.TRANSMITTED}) & Q(
-        LessThan(overdue_from(prefix), Value(day))
-    )
-    return Q(**{f"{prefix}status": ClaimStatus.UNPAID}) | silent_and_late
+    return Q(**{f"{prefix}status": ClaimStatus.UNPAID}) | (_silent(prefix) & late(day, prefix))
 
 
 def waiting(day: dt.date, prefix: str = "") -> Q:
     """No answer yet, but not overdue: nothing to do but wait."""
-    return Q(**{f"{prefix}status": ClaimStatus.TRANSMITTED}) & ~Q(
-        LessThan(overdue_from(prefix), Value(day))
-    )
+    return _silent(prefix) & ~late(day, prefix)
 
 
 def of_kind(key: str, day: dt.date, prefix: str = "") -> Q:
@@ -172,16 +182,25 @@ def at_risk(day: dt.date, prefix: str = "") -> Q:
     """Owed, and the payer answered no, in part, took it back, or never answered in time:
     every open claim but those `waiting` (written as a union of statuses the index of the
     claims not paid finds, plus the silent ones past their delay)."""
-    silent_and_late = Q(**{f"{prefix}status": ClaimStatus.TRANSMITTED}) & Q(
-        LessThan(overdue_from(prefix), Value(day))
+    return Q(**{f"{prefix}status__in": ALWAYS_AT_RISK_STATUSES}) | (
+        _silent(prefix) & late(day, prefix)
     )
-    return Q(**{f"{prefix}status__in": ALWAYS_AT_RISK_STATUSES}) | silent_and_late
 
 
 def kind_expression(day: dt.date, prefix: str = "") -> Case:
-    """The claim's kind key (KINDS) on `day`, as SQL; '' for a claim no longer owed."""
+    """The claim's kind key (KINDS) on `day`, as SQL; '' for a claim no longer owed.
+
+    The same rules as `to_remind`, `waiting` and `of_kind`, written so that the one
+    date comparison is compiled and computed once per claim: the figures group by it.
+    """
+    status = f"{prefix}status"
     return Case(
-        *[When(of_kind(key, day, prefix), then=Value(key)) for key in KINDS],
+        When(Q(**{status: ClaimStatus.TRANSMITTED}), then=Case(
+            When(late(day, prefix), then=Value("to_remind")), default=Value("waiting"),
+        )),
+        When(Q(**{status: ClaimStatus.UNPAID}), then=Value("to_remind")),
+        *[When(Q(**{status: key}), then=Value(key))
+          for key in (ClaimStatus.REJECTED, ClaimStatus.PARTIAL, ClaimStatus.TAKEN_BACK)],
         default=Value(""),
         output_field=CharField(),
     )

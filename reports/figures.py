@@ -12,27 +12,25 @@ For a set of pharmacies and a day, from the claims still owed on that day
 - recovered   (récupéré): paid on rejected claims' re-invoices (or on the claims
               themselves) during a period, every euro, partial payments included.
 
-Each is one SQL aggregate over the claims (or the rejections) — a `QuerySet.aggregate`
-for one set, the same aggregates grouped by pharmacy, or correlated subqueries for
-the portfolio's annotations — never a loop over rows.
+Each comes from one SQL query grouping the claims still owed by pharmacy, kind and
+dates (a few rows per pharmacy, added up here), or over the payments — never a loop
+over claims.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
-    IntegerField,
+    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -113,30 +111,6 @@ class MoneyFigures:
         return self.kind("waiting")
 
 
-# The figures and the claims each one counts (claims/due.py), by name.
-def _conditions(day: dt.date, prefix: str = "") -> dict[str, Q]:
-    conditions = {
-        "owed": due.is_open(prefix),
-        "due": due.is_due(day, prefix),
-        "overdue": due.overdue(day, prefix),
-        "to_remind": due.to_remind(day, prefix),
-        "at_risk": due.at_risk(day, prefix),
-    }
-    for key in due.KINDS:
-        conditions[f"kind_{key}"] = due.of_kind(key, day, prefix)
-    return conditions
-
-
-def _aggregates(day: dt.date) -> dict[str, Count | Coalesce]:
-    out: dict[str, Count | Coalesce] = {}
-    for name, condition in _conditions(day).items():
-        out[f"{name}_count"] = Count("pk", filter=condition)
-        out[f"{name}_amount"] = Coalesce(
-            Sum(due.outstanding(), filter=condition), Value(ZERO), output_field=MONEY_FIELD
-        )
-    return out
-
-
 def owed_claims(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> QuerySet[Claim]:
     """The claims the figures read: still owed, transmitted up to `day`."""
     return Claim.objects.filter(
@@ -144,65 +118,72 @@ def owed_claims(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> QuerySet[Cla
     )
 
 
-def _figures(row: Mapping[str, Any], day: dt.date) -> MoneyFigures:
-    def amount(name: str) -> Amount:
-        return Amount(row[f"{name}_count"], row[f"{name}_amount"])
+def _groups(claims: QuerySet[Claim], day: dt.date, *by: str) -> QuerySet:
+    """Count and amount owed per (`by`…, kind, overdue, past due): a few rows per pharmacy.
 
+    One GROUP BY over the claims still owed (the index of the claims not paid finds
+    them) by the claim-level rule of claims/due.py, each claim's kind and dates computed
+    once; the figures are these few rows added up (`_fold`). Twenty filtered aggregates
+    of the same rule cost ten times more to compile and run.
+    """
+    return (
+        claims.annotate(
+            kind=due.kind_expression(day),
+            late=ExpressionWrapper(due.late(day), output_field=BooleanField()),
+            past_due=ExpressionWrapper(due.past_due(day), output_field=BooleanField()),
+        )
+        .values(*by, "kind", "late", "past_due")
+        .annotate(n=Count("*"), amount=Sum(due.outstanding()))
+        .order_by()
+    )
+
+
+def _fold(rows: list[dict], day: dt.date) -> MoneyFigures:
+    """The figures from the grouped rows of one pharmacy (or one set): sums of a few rows."""
+    def total(keep) -> Amount:
+        chosen = [row for row in rows if keep(row)]
+        return Amount(sum(row["n"] for row in chosen),
+                      sum((row["amount"] for row in chosen), ZERO))
+
+    kinds = tuple(
+        KindFigure(key, kind.label, kind.next_step, *astuple(total(lambda r, k=key: r["kind"] == k)))
+        for key, kind in due.KINDS.items()
+    )
     return MoneyFigures(
         day=day,
-        owed=amount("owed"),
-        due=amount("due"),
-        overdue=amount("overdue"),
-        to_remind=amount("to_remind"),
-        at_risk=amount("at_risk"),
-        kinds=tuple(
-            KindFigure(key, kind.label, kind.next_step, row[f"kind_{key}_count"],
-                       row[f"kind_{key}_amount"])
-            for key, kind in due.KINDS.items()
-        ),
+        owed=total(lambda r: True),
+        due=total(lambda r: r["past_due"]),
+        overdue=total(lambda r: r["late"]),
+        to_remind=total(lambda r: r["kind"] == "to_remind"),
+        at_risk=total(lambda r: r["kind"] in due.AT_RISK_KINDS),
+        kinds=kinds,
     )
 
 
 def money_figures(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> MoneyFigures:
     """The money figures of a set of pharmacies (one, usually) on `day`: one query."""
-    row = owed_claims(pharmacies=pharmacies, day=day).aggregate(**_aggregates(day))
-    return _figures(row, day)
+    return _fold(list(_groups(owed_claims(pharmacies=pharmacies, day=day), day)), day)
 
 
-def money_figures_by_pharmacy(
-    *, pharmacies: QuerySet[Pharmacy], day: dt.date
-) -> dict[int, MoneyFigures]:
-    """The same figures per pharmacy id (one grouped query); a pharmacy owed nothing is absent."""
-    rows = (
-        owed_claims(pharmacies=pharmacies, day=day)
-        .values("pharmacy_id")
-        .annotate(**_aggregates(day))
-        .order_by()
-    )
-    return {row["pharmacy_id"]: _figures(row, day) for row in rows}
+class FiguresByPharmacy(dict[int, MoneyFigures]):
+    """Pharmacy id → its figures; a pharmacy owed nothing has zeros."""
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__()
+        self.day = day
+
+    def __missing__(self, pharmacy_id: int) -> MoneyFigures:
+        return _fold([], self.day)
 
 
-def pharmacy_money_annotations(*, day: dt.date, names: tuple[str, ...]) -> dict:
-    """Figures as annotations of a Pharmacy queryset (`<name>_count`, `<name>_amount`), one
-    correlated subquery each: the portfolio keeps one query for any number of pharmacies."""
-    aggregates = _aggregates(day)
-    out = {}
-    for name in names:
-        for suffix, field in (("count", IntegerField()), ("amount", MONEY_FIELD)):
-            key = f"{name}_{suffix}"
-            subquery = Subquery(
-                Claim.objects.filter(
-                    pharmacy=OuterRef("pk"), status__in=due.OPEN_STATUSES,
-                    transmission_date__lte=day,
-                )
-                .order_by()
-                .values("pharmacy")
-                .annotate(value=aggregates[key])
-                .values("value"),
-                output_field=field,
-            )
-            out[key] = Coalesce(subquery, Value(0 if suffix == "count" else ZERO), output_field=field)
-    return out
+def money_figures_by_pharmacy(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> FiguresByPharmacy:
+    """The same figures per pharmacy id, in one query."""
+    rows: dict[int, list[dict]] = {}
+    for row in _groups(owed_claims(pharmacies=pharmacies, day=day), day, "pharmacy_id"):
+        rows.setdefault(row["pharmacy_id"], []).append(row)
+    figures = FiguresByPharmacy(day)
+    figures.update((pk, _fold(found, day)) for pk, found in rows.items())
+    return figures
 
 
 # The return lines that move money (a recovery, INDU, takes it back: negative).

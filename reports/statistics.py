@@ -567,8 +567,8 @@ def pharmacies_comparison(*, pharmacies: QuerySet[Pharmacy], month: dt.date) -> 
             previous_rate=rates[pharmacy.pk][0].rate,
             rejections_amount=_money(rejections.get(pharmacy.pk, NO_ROW).get("amount")),
             avoidable=rejections.get(pharmacy.pk, NO_ROW).get("avoidable", 0),
-            overdue=money[pharmacy.pk].overdue.amount if pharmacy.pk in money else ZERO,
-            at_risk=money[pharmacy.pk].at_risk.amount if pharmacy.pk in money else ZERO,
+            overdue=money[pharmacy.pk].overdue.amount,
+            at_risk=money[pharmacy.pk].at_risk.amount,
         )
         for pharmacy in pharmacies.order_by("name")
     ]

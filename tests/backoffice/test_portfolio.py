@@ -55,11 +55,11 @@ def test_figures_of_one_pharmacy(manager_a, pharmacy_b):
     rows = {r.pharmacy.pk: r for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a), today=TODAY)}
     row = rows[pharmacy_b.pk]
     # At risk (reports.figures): 40 unpaid + (25 - 5) rejected + 32.50 silent for a year.
-    assert row.pharmacy.at_risk_amount == Decimal("92.50")
+    assert row.money.at_risk.amount == Decimal("92.50")
     assert row.pharmacy.rejections_to_handle == 1
     # Overdue, more than 30 days past the payer's delay (4 working days = 6 days): the
     # unpaid one and the silent transmitted one; the rejection of Nov. 2 is not yet.
-    assert (row.pharmacy.overdue_count, row.pharmacy.overdue_amount) == (2, Decimal("72.50"))
+    assert (row.money.overdue.count, row.money.overdue.amount) == (2, Decimal("72.50"))
     assert row.pharmacy.unmatched_bank_lines == 1
     assert row.pharmacy.minutes_this_month == 90
     assert row.hours_used == Decimal("1.5")
@@ -117,14 +117,15 @@ def test_queries_do_not_depend_on_the_number_of_pharmacies(client, django_assert
     manager = _portfolio_of(count)
     client.force_login(manager)
     two_factor_pass(client, manager)
-    # session + user (2); pharmacies with every figure as subqueries (1); monthly
+    # session + user (2); pharmacies with every figure as subqueries (1); the money
+    # figures of every pharmacy, grouped (1: reports.figures); monthly
     # rejection rates (2: rows + pharmacy ids); session saved on every request for the
     # idle timeout (3: savepoint, update, release); the verified second-factor device (1);
     # the row-level security scope set from the access rule, then restored (2).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(reverse("backoffice:portfolio"))
     assert len(response.context["rows"]) == count
-    assert all(row.pharmacy.at_risk_amount == Decimal("60.00") for row in response.context["rows"])
+    assert all(row.money.at_risk.amount == Decimal("60.00") for row in response.context["rows"])
 
 
 @pytest.mark.parametrize("count", [5, 50])
@@ -133,10 +134,10 @@ def test_supervision_queries_do_not_depend_on_the_number_of_pharmacies(client, d
     supervisor = UserFactory(kind="supervisor")
     client.force_login(supervisor)
     two_factor_pass(client, supervisor)
-    # session + user (2); portfolio rows (3); managers, assignments, hours per manager,
+    # session + user (2); portfolio rows (4); managers, assignments, hours per manager,
     # pharmacies not delegated, managers of the reassign menus (5); session save (3);
     # the verified second-factor device (1); the row-level security scope, set and restored (2).
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = client.get(reverse("backoffice:supervision"))
     assert len(response.context["rows"]) == count
     assert response.context["loads"][0].pharmacies == count

@@ -98,7 +98,7 @@ def _xlsx_summary(client, pharmacy) -> dict[str, Decimal]:
 def test_every_surface_shows_the_same_overdue_and_at_risk_amounts(known, manager_a, login):
     only = Pharmacy.objects.filter(pk=known.pk)
     dashboard = pharmacy_dashboard(pharmacy=known, today=DAY)["money"]
-    [portfolio] = [r.pharmacy for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a),
+    [portfolio] = [r.money for r in portfolio_rows(pharmacies=visible_pharmacies(manager_a),
                                                       today=DAY) if r.pharmacy.pk == known.pk]
     [compared] = pharmacies_comparison(pharmacies=only, month=OCTOBER)
     pdf = month_statistics(pharmacy=known, month=OCTOBER).money  # what the PDF renders
@@ -106,21 +106,21 @@ def test_every_surface_shows_the_same_overdue_and_at_risk_amounts(known, manager
 
     overdue = {
         "dashboard": dashboard.overdue.amount,
-        "portfolio": portfolio.overdue_amount,
+        "portfolio": portfolio.overdue.amount,
         "comparison": compared.overdue,
         "pdf": pdf.overdue.amount,
         "excel": Decimal(str(excel[WORDS["overdue"][0]])),
     }
     at_risk = {
         "dashboard": dashboard.at_risk.amount,
-        "portfolio": portfolio.at_risk_amount,
+        "portfolio": portfolio.at_risk.amount,
         "comparison": compared.at_risk,
         "pdf": pdf.at_risk.amount,
         "excel": Decimal(str(excel[WORDS["at_risk"][0]])),
     }
     assert overdue == dict.fromkeys(overdue, EXPECTED["overdue"])
     assert at_risk == dict.fromkeys(at_risk, EXPECTED["at_risk"])
-    assert portfolio.overdue_count == 4
+    assert portfolio.overdue.count == 4
 
 
 def test_the_pages_and_the_pdf_use_the_words_of_the_doc(known, manager_a, login):
