@@ -1,11 +1,12 @@
 """The Backoffice reminders page at 5,000 candidates (issue 16, item 4: under 1 s).
 
     DATABASE_URL=postgres://tiers_payant@127.0.0.1:5432/tp_reminders_bench \
-        .venv/bin/python bench/reminders_page.py [--repeat 15] [--candidates 5000] [--paid 35000]
+        .venv/bin/python bench/reminders_page.py [--repeat 15] [--candidates 5000] [--paid 33000] [--waiting 2000]
 
 Builds (once, kept for the next runs) a pharmacy with `--candidates` claims to
-remind (rejected or unpaid) over 150 payers, and `--paid` settled claims (40,000
-claims in all by default), assigned to one manager (second factor passed). Then
+remind (rejected or unpaid) over 150 payers, `--paid` settled claims and `--waiting`
+ones sent in the last days (no answer yet: not to remind; 40,000 claims in all by
+default), assigned to one manager (second factor passed). Then
 requests through Django's test client, `--repeat` times each: the first page of
 payers, the next page, the biggest payer's own page, and one letter for a
 30-claim payer with "all of this payer" (PDF included; rolled back), the same
@@ -50,9 +51,10 @@ FINESS = "690099975"
 MANAGER = "bench_relances"
 
 
-def setup(candidates: int, paid: int):
+def setup(candidates: int, paid: int, waiting: int):
     from backoffice.models import ManagerAssignment
-    from claims.models import Claim, ClaimStatus
+    from backoffice.selectors import remindable_claims
+    from claims.models import Claim
     from pharmacies.models import DelegationMode, Pharmacy, User
     from tests.backoffice.reminder_dataset import build_reminder_candidates
     from tests.sessions import confirmed_device
@@ -65,12 +67,14 @@ def setup(candidates: int, paid: int):
         manager = User.objects.create_user(MANAGER, password="bench-" + "x" * 20, kind=User.Kind.MANAGER)
         ManagerAssignment.objects.create(pharmacy=pharmacy, manager=manager)
         started = time.perf_counter()
-        build_reminder_candidates(pharmacy=pharmacy, candidates=candidates, paid=paid, actor=manager)
+        build_reminder_candidates(
+            pharmacy=pharmacy, candidates=candidates, paid=paid, waiting=waiting, actor=manager
+        )
         _analyze()
         print(f"built in {time.perf_counter() - started:.1f} s")
     manager = User.objects.get(username=MANAGER)
     confirmed_device(manager)
-    remindable = Claim.objects.filter(pharmacy=pharmacy, status__in=(ClaimStatus.REJECTED, ClaimStatus.UNPAID))
+    remindable = remindable_claims(pharmacy=pharmacy)
     print(f"{pharmacy.name}: {Claim.objects.filter(pharmacy=pharmacy).count()} claims, "
           f"{remindable.count()} to remind, {remindable.values('organism').distinct().count()} payers")
     return pharmacy, manager
@@ -114,25 +118,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--candidates", type=int, default=5000)
-    parser.add_argument("--paid", type=int, default=35000)
+    parser.add_argument("--paid", type=int, default=33000)
+    parser.add_argument("--waiting", type=int, default=2000)
     args = parser.parse_args()
     operator_process()  # setting up as an operator; each request is scoped by the middleware
     call_command("migrate", verbosity=0)
     # DEBUG off serves hashed static files from the manifest: collect them first (as bench/load_test.py).
     call_command("collectstatic", interactive=False, verbosity=0)
-    pharmacy, manager = setup(args.candidates, args.paid)
+    pharmacy, manager = setup(args.candidates, args.paid, args.waiting)
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="reminders-bench-")
     client = client_for(manager)
     url = f"/backoffice/pharmacies/{pharmacy.pk}/relances/"
     from django.db.models import Count
 
     from backoffice.models import LetterTemplate
-    from backoffice.selectors import reminder_groups
-    from claims.models import Claim
+    from backoffice.selectors import remindable_claims, reminder_groups
 
     biggest_group = reminder_groups(pharmacy=pharmacy, per_payer=0).object_list[0]
     biggest, biggest_count = biggest_group.organism, biggest_group.count
-    thirty = (Claim.objects.filter(pharmacy=pharmacy, status__in=("rejected", "unpaid")).values("organism")
+    thirty = (remindable_claims(pharmacy=pharmacy).values("organism")
               .annotate(n=Count("*")).filter(n__gte=25, n__lte=40).order_by("n").first()["organism"])
     template = LetterTemplate.objects.order_by("pk").first().pk
     client.get(url)  # warm: templates, session

@@ -4,7 +4,8 @@
 Deterministic (one seed): the payers follow a Zipf law (the biggest payer holds
 about a sixth of the claims, a hundred payers hold a handful each), amounts from
 5 to 300 €, transmitted over the past 400 days, rejected or unpaid; `paid` more
-claims that are settled make the pharmacy's table as big as a real year's.
+claims that are settled and `waiting` ones sent in the last days (no answer yet, so
+not to remind) make the pharmacy's table as big as a real year's.
 Everything is written with bulk inserts.
 """
 
@@ -44,8 +45,8 @@ def _payers(count: int) -> list[Organism]:
 
 
 def build_reminder_candidates(
-    *, pharmacy: Pharmacy, candidates: int = 5000, paid: int = 0, payers: int = 150,
-    actor: User | None = None, today: dt.date | None = None, seed: int = 16,
+    *, pharmacy: Pharmacy, candidates: int = 5000, paid: int = 0, waiting: int = 0,
+    payers: int = 150, actor: User | None = None, today: dt.date | None = None, seed: int = 16,
 ) -> ReminderDataset:
     rng = random.Random(seed)
     today = today or dt.date.today()
@@ -78,6 +79,16 @@ def build_reminder_candidates(
             care_date=sent - dt.timedelta(days=1), transmission_date=sent, patient_name=f"PATIENT {number}",
             amount_claimed=amount, amount_paid=amount, operator_code="OP1", status=ClaimStatus.PAID,
             paid_date=sent + dt.timedelta(days=5),
+        ))
+    for _ in range(waiting):  # sent in the last days, no answer yet: not to remind
+        number += 1
+        organism = organisms[rng.randrange(payers)]
+        sent = today - dt.timedelta(days=rng.randint(0, 6))
+        claims.append(Claim(
+            pharmacy=pharmacy, invoice_number=str(number), payer_kind=organism.kind, organism=organism,
+            care_date=sent - dt.timedelta(days=1), transmission_date=sent, patient_name=f"PATIENT {number}",
+            amount_claimed=Decimal(rng.randint(500, 30000)) / 100, operator_code="OP1",
+            status=ClaimStatus.TRANSMITTED,
         ))
     Claim.objects.bulk_create(claims, batch_size=5000)
     # The biggest payer was reminded of 100 of its claims four weeks ago.
