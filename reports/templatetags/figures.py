@@ -11,8 +11,10 @@ register = template.Library()
 
 
 @register.simple_tag
-def figure_label(key: str) -> str:
-    return WORDS[key][0]
+def figure_label(key: str, lower: bool = False) -> str:
+    """The figure's name; `lower=True` inside a sentence ("montant à risque")."""
+    label = WORDS[key][0]
+    return label[0].lower() + label[1:] if lower else label
 
 
 @register.simple_tag

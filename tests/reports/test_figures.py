@@ -132,6 +132,7 @@ def test_the_pages_and_the_pdf_use_the_words_of_the_doc(known, manager_a, login)
     text = page.content.decode()
     assert WORDS["at_risk"][1].replace("'", "&#x27;") in text
     assert "300,00\u00a0€" in text and "260,00\u00a0€" in text
+    assert "montant à risque au 31/10/2026" in text  # the name inside a sentence
     for next_step in ("À relancer", "À corriger et refacturer", "En attente du délai habituel"):
         assert next_step in text
     assert not re.search(r"plus de 30 jours à relancer", text)
