@@ -112,7 +112,7 @@ def claims_import(
     refused = False
     with closing(pipelined(chunks)) as stream:
         for chunk in stream:
-            result.add_problems(chunk.problems)
+            result.add_problems(chunk.problems, from_parser=True)
             rows += chunk.rows
             if not chunk.rows:
                 continue
@@ -148,7 +148,8 @@ def claims_import(
         )
     )
     result.sort_problems()
-    result.counts["rows"] = rows
+    result.counts["rows"] = rows + result.parser_lines
+    result.counts["refused"] = result.refused_lines
     if not result.ok:
         return result
 

@@ -72,7 +72,7 @@ def returns_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryI
     streamed = copy_stream(
         cursor, table=STAGING, columns=[c for c, _ in STAGING_COLUMNS], items=items, to_tuple=_as_tuple
     )
-    result = ImportResult(problems=streamed.problems, problem_count=streamed.problem_count)
+    result = streamed.result
     result.add_problems(
         value_problems(cursor, table=STAGING, lengths=LENGTH_LIMITS, amounts={"amount_paid": "montant_paye"})
     )
@@ -86,7 +86,8 @@ def returns_import(*, cursor, pharmacy: Pharmacy, batch_id: int, source: BinaryI
         )
     )
     result.sort_problems()
-    result.counts["rows"] = streamed.rows
+    result.counts["rows"] = streamed.rows + result.parser_lines
+    result.counts["refused"] = result.refused_lines
     if not result.ok:
         return result
 

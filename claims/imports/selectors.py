@@ -10,7 +10,8 @@ from pharmacies.access import get_visible_or_404
 from pharmacies.models import Pharmacy, User
 
 # (count key, label, kind of value) in the order the report shows them.
-COMMON = [("rows", "Lignes lues", "int")]
+# "Lignes lues": every data row read, good or bad; "Lignes refusées": the rows with a problem.
+COMMON = [("rows", "Lignes lues", "int"), ("refused", "Lignes refusées", "int")]
 LABELS = {
     ImportBatch.Kind.CLAIMS: COMMON + [
         ("created", "Factures créées", "int"),
@@ -26,7 +27,7 @@ LABELS = {
         ("updated", "Retours modifiés", "int"),
         ("unchanged", "Retours inchangés (déjà importés)", "int"),
         ("waiting_for_claim", "Retours dont la facture n'est pas encore importée", "int"),
-        ("rejections", "Rejets", "int"),
+        ("rejections", "Rejets reçus (dans le fichier)", "int"),
         ("slips_created", "Bordereaux créés", "int"),
         ("slips_updated", "Bordereaux complétés", "int"),
         ("organisms_created", "Organismes créés", "int"),

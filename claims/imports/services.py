@@ -244,8 +244,11 @@ def _mark_committed(batch: ImportBatch, result: ImportResult) -> bool:
 
 
 def _counts(result: ImportResult) -> dict:
-    return {**result.counts, "problems": result.problem_count, "notes": result.notes}
+    _, left_out = result.report()
+    return {**result.counts, "problems": result.problem_count, "problems_left_out": left_out,
+            "notes": result.notes}
 
 
 def _errors(result: ImportResult) -> list[dict]:
-    return [{"line": p.line, "column": p.column, "message": p.message} for p in result.problems]
+    shown, _ = result.report()
+    return [{"line": p.line, "column": p.column, "message": p.message} for p in shown]

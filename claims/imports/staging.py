@@ -20,22 +20,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from claims.imports.result import MAX_REPORTED_PROBLEMS, ImportResult
 from core.problems import Problem
-
-# The report shows this many problems; the count says how many there were.
-MAX_REPORTED_PROBLEMS = 200
 
 
 @dataclass(slots=True)
 class StreamOutcome:
+    """The valid rows COPYed, and the parser's problems, recorded in `result`."""
+
     rows: int = 0
-    problem_count: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    result: ImportResult = field(default_factory=ImportResult)
 
     def add_problem(self, problem: Problem) -> None:
-        self.problem_count += 1
-        if len(self.problems) < MAX_REPORTED_PROBLEMS:
-            self.problems.append(problem)
+        self.result.add_problems([problem], from_parser=True)
 
 
 def create_staging_table(cursor, *, name: str, columns: Sequence[tuple[str, str]]) -> None:

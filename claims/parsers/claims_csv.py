@@ -91,7 +91,11 @@ def iter_claim_rows(
     i_amount, i_operator, i_rpps = ix["montant"], ix["operateur"], ix["prescripteur"]
     first_line_of: dict[int, int] = {}
 
-    for line, f in csv_file.rows():
+    for row in csv_file.rows():
+        if isinstance(row, Problem):  # as many fields as the header, or nothing read
+            yield row
+            continue
+        line, f = row
         problems: list[Problem] = []
         # Each check records its problem and the row goes on being checked.
         try:

@@ -81,7 +81,11 @@ def iter_return_rows(
         i = ix[name]
         return f[i].strip() if i is not None else ""
 
-    for line, f in csv_file.rows():
+    for row in csv_file.rows():
+        if isinstance(row, Problem):  # as many fields as the header, or nothing read
+            yield row
+            continue
+        line, f = row
         problems: list[Problem] = []
         finess = invoice = kind = organism = return_date = None
         try:

@@ -29,7 +29,11 @@ def parse_bank_csv(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseRe
     result: ParseResult[BankStatement] = ParseResult()
     statements: dict[str, BankStatement] = {}
 
-    for line, f in csv_file.rows():
+    for row in csv_file.rows():
+        if isinstance(row, Problem):
+            result.problems.append(row)
+            continue
+        line, f = row
         problems = []
         try:
             booking = parse_date(f[ix["date"]])

@@ -308,3 +308,73 @@ def test_a_free_text_with_tabs_and_backslashes_is_stored_as_written(pharmacy_a, 
     assert batch.status == ImportBatch.Status.COMMITTED
     claim = Claim.objects.get(invoice_number="100000001")
     assert (claim.patient_name, claim.operator_code) == (patient, "\\N")
+
+
+# --- stricter CSV and counts that mean what they say (issue 19) ----------------------------
+
+def test_counts_say_lines_read_and_refused(pharmacy_a, tmp_path):
+    good = [claim_line(pharmacy_a.finess, str(100000001 + i)) for i in range(3)]
+    bad = [claim_line(pharmacy_a.finess, "100000009", amount="douze"),
+           claim_line(pharmacy_a.finess, "10000001", care="31/02/2026")]  # two problems, one line
+    path = write(tmp_path, "f.csv", "\n".join([CLAIMS_HEADER, *good, *bad]) + "\n")
+    batch = run_import(pharmacy_a, path)
+    assert batch.status == ImportBatch.Status.FAILED
+    # Before: "Lignes lues" was 3 (the good rows only) for a file of 5 rows.
+    assert (batch.counts["rows"], batch.counts["refused"], batch.counts["problems"]) == (5, 2, 3)
+
+
+def test_another_pharmacys_file_gives_one_message_with_the_first_lines(pharmacy_a, pharmacy_b, tmp_path):
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", claims_text(pharmacy_b.finess, 3338)))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["column"], e["message"]) for e in batch.errors] == [(
+        2, "finess",
+        f"FINESS {pharmacy_b.finess} différent de celui de la pharmacie ({pharmacy_a.finess}) — "
+        "sur toutes les lignes du fichier (3\u202f338), dont les lignes 2, 3, 4, 5, 6 …",
+    )]
+    assert (batch.counts["rows"], batch.counts["refused"], batch.counts["problems_left_out"]) == (
+        3338, 3338, 0)
+    assert snapshot() == before
+
+
+def test_rows_with_another_separator_than_the_header_give_one_message(pharmacy_a, tmp_path):
+    lines = claims_text(pharmacy_a.finess, 40).splitlines()
+    text = "\n".join([lines[0], *(line.replace(";", ",") for line in lines[1:])]) + "\n"
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", text))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["message"]) for e in batch.errors] == [(
+        2, "1 champ au lieu de 14 (les colonnes de l'en-tête) : les lignes n'utilisent pas le "
+        "séparateur de l'en-tête (« ; ») — sur toutes les lignes du fichier (40), dont les "
+        "lignes 2, 3, 4, 5, 6 …",
+    )]
+    assert snapshot() == before
+
+
+def test_an_unquoted_23_40_in_a_comma_file_is_refused_with_its_line(pharmacy_a, tmp_path):
+    text = claims_text(pharmacy_a.finess, 2, amount="23.40").replace(";", ",")
+    text = text.replace("23.40", "23,40", 1)  # the first row only: 15 fields
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", text))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["message"]) for e in batch.errors] == [(
+        2, "15 champs au lieu de 14 (les colonnes de l'en-tête) : une valeur contient-elle une "
+        "virgule sans guillemets (un montant « 23,40 ») ?",
+    )]
+    assert (batch.counts["rows"], batch.counts["refused"]) == (2, 1)
+    assert snapshot() == before
+
+
+def test_a_file_whose_encoding_changes_after_64_kb_is_refused_not_stored_garbled(pharmacy_a, tmp_path):
+    rows = claims_text(pharmacy_a.finess, 700, patient="CÉLESTIN Hélène").encode("cp1252")
+    assert len(rows) > 64 * 1024
+    tail = claim_line(pharmacy_a.finess, "200000001", patient="DUPONT Hélène").encode("utf-8")
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "f.csv", rows + tail + b"\n"))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [(e["line"], e["message"]) for e in batch.errors] == [(
+        702, "texte en UTF-8 alors que le début du fichier est en Windows-1252 : le fichier "
+        "mélange deux encodages, ré-exportez le fichier en UTF-8 depuis votre logiciel",
+    )]
+    assert snapshot() == before
+    assert not Claim.objects.filter(patient_name__contains="Ã").exists()

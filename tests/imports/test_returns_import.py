@@ -133,3 +133,15 @@ def test_returns_for_another_pharmacy_are_refused(pharmacy_a, pharmacy_b, tmp_pa
     assert batch.status == ImportBatch.Status.FAILED
     assert {e["column"] for e in batch.errors} == {"finess"}
     assert not PaymentSlip.objects.exists()
+
+
+def test_a_returns_file_of_another_pharmacy_one_message_and_counts(pharmacy_a, pharmacy_b, tmp_path):
+    rows = [r.replace("100000001", str(100000001 + i), 1) for i in range(10) for r in ROWS[:1]]
+    before = snapshot()
+    batch = run_import(pharmacy_a, write(tmp_path, "retours.csv", returns_text(pharmacy_b.finess, rows)))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert (batch.counts["rows"], batch.counts["refused"]) == (10, 10)
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(2, "finess")]
+    assert batch.errors[0]["message"].endswith(
+        "— sur toutes les lignes du fichier (10), dont les lignes 2, 3, 4, 5, 6 …")
+    assert snapshot() == before

@@ -201,3 +201,64 @@ def test_every_bad_row_is_reported_not_only_the_first():
         (3, "payeur"),
         (3, "montant"),
     ]
+
+
+# --- one encoding, one width (issue 19) ----------------------------------------------------
+
+def many(count: int, start: int = 100000001) -> list[str]:
+    """`count` good rows with distinct invoices (about 150 bytes each)."""
+    return [GOOD.replace("000123456", str(start + i)) for i in range(count)]
+
+
+def test_a_utf8_line_after_64_kb_of_windows_1252_is_refused_at_its_line():
+    rows = many(600)  # > 64 KB, all ASCII but the first, in Windows-1252
+    rows[0] = rows[0].replace("DUPONT Jean", "DUPRÉ Hélène")
+    head = claims(*rows, encoding="cp1252")
+    assert len(head) > 64 * 1024
+    data = head + b"\n" + many(1, start=200000001)[0].replace("DUPONT Jean", "DUPONT Hélène").encode()
+    with pytest.raises(ImportFileError) as error:
+        parse_claims(data, expected_finess=FINESS)
+    assert str(error.value) == (
+        "ligne 602 : texte en UTF-8 alors que le début du fichier est en Windows-1252 : le fichier "
+        "mélange deux encodages, ré-exportez le fichier en UTF-8 depuis votre logiciel"
+    )
+
+
+def test_a_windows_1252_line_after_64_kb_of_utf8_is_refused_at_its_line():
+    rows = many(600)
+    rows[0] = rows[0].replace("DUPONT Jean", "DUPRÉ Hélène")
+    data = claims(*rows) + b"\n" + many(1, start=200000001)[0].replace(
+        "DUPONT Jean", "DUPONT Hélène").encode("cp1252")
+    with pytest.raises(ImportFileError) as error:
+        parse_claims(data, expected_finess=FINESS)
+    assert str(error.value) == (
+        "ligne 602 : caractères illisibles en UTF-8 (l'encodage du début du fichier) : le fichier "
+        "mélange deux encodages, ré-exportez le fichier en UTF-8 depuis votre logiciel"
+    )
+
+
+def test_an_unquoted_decimal_comma_in_a_comma_file_is_refused_not_read_as_23():
+    header, row = HEADER.replace(";", ","), GOOD.replace(";", ",")  # 23,40 is now two fields
+    result = parse_claims(claims(row, header=header), expected_finess=FINESS)
+    assert result.rows == []
+    assert [str(p) for p in result.problems] == [
+        "ligne 2 : 15 champs au lieu de 14 (les colonnes de l'en-tête) : une valeur contient-elle "
+        "une virgule sans guillemets (un montant « 23,40 ») ?"
+    ]
+    quoted = GOOD.replace(";", ",").replace("23,40", '"23,40"')
+    assert parse_claims(claims(quoted, header=header), expected_finess=FINESS).rows[0].amount_claimed == Decimal("23.40")
+
+
+def test_a_row_with_fewer_fields_is_refused():
+    result = parse_claims(claims(GOOD.rsplit(";", 2)[0]), expected_finess=FINESS)
+    assert [str(p) for p in result.problems] == [
+        "ligne 2 : 12 champs au lieu de 14 (les colonnes de l'en-tête)"
+    ]
+
+
+def test_rows_with_another_separator_than_the_header_say_so():
+    result = parse_claims(claims(*[r.replace(";", ",") for r in many(2)]), expected_finess=FINESS)
+    assert {p.message for p in result.problems} == {
+        "1 champ au lieu de 14 (les colonnes de l'en-tête) : les lignes n'utilisent pas le "
+        "séparateur de l'en-tête (« ; »)"
+    }
