@@ -16,6 +16,8 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django_htmx.middleware import HtmxDetails
@@ -31,7 +33,7 @@ class AuthenticatedHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def visible_pharmacies(user: User) -> QuerySet[Pharmacy]:
+def visible_pharmacies(user: User | AnonymousUser) -> QuerySet[Pharmacy]:
     if not (user.is_authenticated and user.is_active):
         return Pharmacy.objects.none()
     if user.kind == User.Kind.SUPERVISOR:
@@ -41,7 +43,7 @@ def visible_pharmacies(user: User) -> QuerySet[Pharmacy]:
     return Pharmacy.objects.filter(staff__user=user, staff__active=True)
 
 
-def scope[M: Model](queryset: QuerySet[M], user: User) -> QuerySet[M]:
+def scope[M: Model](queryset: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
     """Restrict a queryset of tenant-owned rows (with a `pharmacy` FK) to the user's set."""
     return queryset.filter(pharmacy__in=visible_pharmacies(user))
 
@@ -53,10 +55,10 @@ def pharmacy_or_404(user: User, pharmacy_id: int) -> Pharmacy:
         raise Http404("Pharmacie introuvable") from None
 
 
-def get_visible_or_404[M: Model](queryset: QuerySet[M], user: User, **lookup) -> M:
+def get_visible_or_404[M: Model](queryset: QuerySet[M], user: User | AnonymousUser, **lookup) -> M:
     try:
         return scope(queryset, user).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:  # the model's own DoesNotExist is one of these
         raise Http404("Introuvable") from None
 
 
@@ -66,7 +68,7 @@ def pharmacy_view(view: Callable) -> Callable:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, pharmacy_id: int, *args, **kwargs):
+    def wrapper(request: AuthenticatedHttpRequest, pharmacy_id: int, *args, **kwargs):
         pharmacy = pharmacy_or_404(request.user, pharmacy_id)
         return view(request, pharmacy, *args, **kwargs)
 
@@ -90,7 +92,7 @@ def is_titulaire(user: User, pharmacy: Pharmacy) -> bool:
 def backoffice_view(view: Callable) -> Callable:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs):
         if not request.user.is_backoffice:
             raise Http404("Page réservée au service Backoffice")
         return view(request, *args, **kwargs)
@@ -101,7 +103,7 @@ def backoffice_view(view: Callable) -> Callable:
 def supervisor_view(view: Callable) -> Callable:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs):
         if request.user.kind != User.Kind.SUPERVISOR:
             raise Http404("Page réservée aux superviseurs")
         return view(request, *args, **kwargs)

@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from pharmacies.access import AuthenticatedHttpRequest
 from pharmacies.accounts import (
     EmailChangeRefused,
     user_email_change_confirm,
@@ -16,7 +17,7 @@ from pharmacies.two_factor import user_has_two_factor
 
 
 @login_required
-def security(request: HttpRequest) -> TemplateResponse:
+def security(request: AuthenticatedHttpRequest) -> TemplateResponse:
     return TemplateResponse(
         request,
         "pharmacies/account_security.html",
@@ -26,14 +27,14 @@ def security(request: HttpRequest) -> TemplateResponse:
 
 @require_POST
 @login_required
-def end_other_sessions(request: HttpRequest) -> HttpResponse:
+def end_other_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     user_other_sessions_end(request=request, user=request.user)
     messages.success(request, "Vos autres sessions sont fermées.")
     return redirect("account_security")
 
 
 @login_required
-def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def email_confirm(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     """The person confirms, signed in as themself, the new address asked for their login."""
     if request.method == "POST":
         try:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from pharmacies.access import AuthenticatedHttpRequest
 from pharmacies.models import User
 
 
@@ -57,7 +58,7 @@ def user_invitation_send(*, request: HttpRequest, user: User, pharmacy_name: str
     )
 
 
-def user_email_change_request(*, request: HttpRequest, user: User, new_email: str) -> None:
+def user_email_change_request(*, request: AuthenticatedHttpRequest, user: User, new_email: str) -> None:
     """Ask the person to confirm a new address; nothing changes until they do."""
     token = signing.dumps({"user": user.pk, "email": new_email, "old": user.email}, salt=EMAIL_CHANGE_SALT)
     link = _absolute(request, reverse("account_email_confirm", args=[token]))

@@ -50,7 +50,7 @@ class PharmacyAdmin(admin.ModelAdmin):
 class AppUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
-    fieldsets = UserAdmin.fieldsets + (("Profil", {"fields": ["kind"]}),)
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Profil", {"fields": ["kind"]}))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         """The Backoffice's people and the staff of the pharmacies the user may see."""

@@ -38,14 +38,14 @@ class StaffMemberForm(forms.Form):
 
     def clean_username(self):
         username = self.cleaned_data.get("username", "").strip()
-        if self.fields["username"].disabled:
+        if self.fields["username"].disabled and self.instance and self.instance.user:
             return self.instance.user.username
         if username and User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("Cet identifiant existe déjà.")
         return username
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get("username") and not data.get("email") and not self.fields["username"].disabled:
             self.add_error("email", "Un e-mail est nécessaire pour créer un accès.")
         return data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -76,6 +78,8 @@ class User(AbstractUser):
     kind = models.CharField("profil", max_length=12, choices=Kind.choices, default=Kind.PHARMACY)
     # Part of the session hash: changing it ends every other session of the user.
     session_salt = models.CharField(max_length=32, blank=True, default="")
+    # Set on each request's user by django-otp's OTPMiddleware (declared for the type checker).
+    is_verified: Callable[[], bool]
 
     class Meta:
         verbose_name = "utilisateur"

@@ -33,7 +33,7 @@ the application must connect as an ordinary role that owns its tables
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
@@ -123,6 +123,7 @@ def _apply(connection, requested: ScopeRequest) -> Scope:
     if isinstance(requested, Scope) and requested == _scope_of(connection):
         return requested  # already so: no round trip (anonymous pages need no database at all)
     if isinstance(requested, Scope):
+        params: Sequence[object]
         ids_sql, params, all_pharmacies = "%s", [requested.pharmacy_ids], requested.all_pharmacies
     elif isinstance(requested, QuerySet):
         subquery, params = requested.values("pk").query.sql_with_params()

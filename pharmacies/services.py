@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
+from pharmacies.access import AuthenticatedHttpRequest
 from pharmacies.accounts import user_email_change_request, user_invitation_send
 from pharmacies.models import JobRun, Pharmacy, StaffMember, User
 
@@ -25,7 +25,7 @@ def _new_login(*, username: str, email: str, first_name: str, last_name: str, ac
 @transaction.atomic
 def staff_member_create(
     *,
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pharmacy: Pharmacy,
     first_name: str,
     last_name: str,
@@ -52,7 +52,7 @@ def staff_member_create(
 @transaction.atomic
 def staff_member_update(
     *,
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     staff_member: StaffMember,
     first_name: str,
     last_name: str,
@@ -68,8 +68,7 @@ def staff_member_update(
         "operator_code": operator_code, "active": active,
     }.items():
         setattr(staff_member, name, value)
-    if staff_member.user_id:
-        user = staff_member.user
+    if (user := staff_member.user) is not None:
         user.first_name, user.last_name, user.is_active = first_name, last_name, active
         user.save(update_fields=["first_name", "last_name", "is_active"])
         if email and email != user.email:

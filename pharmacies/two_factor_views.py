@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from pharmacies.access import AuthenticatedHttpRequest
 from pharmacies.redirects import local_url_or
 from pharmacies.two_factor import (
     recovery_codes_renew,
@@ -21,7 +22,7 @@ WRONG_CODE = "Code incorrect ou expiré. Saisissez le code à 6 chiffres affich�
 
 
 @login_required
-def setup(request: HttpRequest) -> HttpResponse:
+def setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     if user_has_two_factor(request.user) and not request.user.is_verified():
         return redirect("two_factor_verify")
     error = None
@@ -37,7 +38,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not user_has_two_factor(request.user):
         return redirect("two_factor_setup")
     error = None
@@ -50,7 +51,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not user_has_two_factor(request.user):
         raise Http404
     codes = recovery_codes_renew(user=request.user)
@@ -59,7 +60,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def disable(request: HttpRequest) -> HttpResponse:
+def disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_backoffice:
         raise Http404("La double authentification est obligatoire pour le service Backoffice.")
     two_factor_disable(user=request.user)

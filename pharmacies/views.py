@@ -8,13 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pharmacies import services
-from pharmacies.access import is_titulaire, pharmacy_view
+from pharmacies.access import AuthenticatedHttpRequest, is_titulaire, pharmacy_view
 from pharmacies.forms import StaffMemberForm
 from pharmacies.models import Pharmacy, StaffMember
 from pharmacies.selectors import staff_members
@@ -25,7 +25,7 @@ def titulaire_view(view: Callable) -> Callable:
 
     @pharmacy_view
     @wraps(view)
-    def wrapper(request: HttpRequest, pharmacy: Pharmacy, *args, **kwargs):
+    def wrapper(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, *args, **kwargs):
         if not is_titulaire(request.user, pharmacy):
             raise Http404("Page réservée au titulaire")
         return view(request, pharmacy, *args, **kwargs)
@@ -35,7 +35,7 @@ def titulaire_view(view: Callable) -> Callable:
 
 @titulaire_view
 @require_GET
-def staff_list(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
+def staff_list(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
     return TemplateResponse(
         request, "pharmacies/staff_list.html",
         {"pharmacy": pharmacy, "members": staff_members(pharmacy=pharmacy)},
@@ -44,7 +44,7 @@ def staff_list(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse:
 
 @titulaire_view
 @require_http_methods(["GET", "POST"])
-def staff_create(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+def staff_create(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> HttpResponse:
     form = StaffMemberForm(request.POST or None, pharmacy=pharmacy)
     if request.method == "POST" and form.is_valid():
         member = services.staff_member_create(request=request, pharmacy=pharmacy, **form.cleaned_data)
@@ -57,7 +57,7 @@ def staff_create(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
 
 @titulaire_view
 @require_http_methods(["GET", "POST"])
-def staff_edit(request: HttpRequest, pharmacy: Pharmacy, staff_id: int) -> HttpResponse:
+def staff_edit(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, staff_id: int) -> HttpResponse:
     try:
         member = StaffMember.objects.select_related("user").get(pharmacy=pharmacy, pk=staff_id)
     except StaffMember.DoesNotExist:
@@ -73,7 +73,7 @@ def staff_edit(request: HttpRequest, pharmacy: Pharmacy, staff_id: int) -> HttpR
         asked_email = form.cleaned_data["email"]
         services.staff_member_update(request=request, staff_member=member, **form.cleaned_data)
         messages.success(request, "Modifications enregistrées.")
-        if member.user_id and asked_email and asked_email != member.user.email:
+        if member.user is not None and asked_email and asked_email != member.user.email:
             messages.info(request, f"Nouvelle adresse envoyée à {asked_email} : elle prendra effet "
                                    "quand la personne l'aura confirmée elle-même.")
         return redirect("pharmacies:staff", pharmacy.pk)

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             user.is_staff = True  # a supervisor keeps the admin, with their own permissions
         user.save()
         message = (f"Accès d'urgence retiré à {username}" if end
-                   else f"Accès d'urgence ouvert à {username} : {reason.strip()}")
+                   else f"Accès d'urgence ouvert à {username} : {(reason or '').strip()}")
         LogEntry.objects.log_actions(
             user_id=user.pk, queryset=User.objects.filter(pk=user.pk), action_flag=CHANGE,
             change_message=message, single_object=True,
