@@ -204,8 +204,9 @@ def _statement_accounts(
                 "sinon, c'est le relevé d'un autre titulaire."
             ))])
             continue
-        account = BankAccount.objects.create(
-            pharmacy=pharmacy, account_id=account_id, currency=currency or "EUR"
+        # get_or_create: a concurrent import of the same new account may create it first.
+        account, _ = BankAccount.objects.get_or_create(
+            pharmacy=pharmacy, account_id=account_id, defaults={"currency": currency or "EUR"}
         )
         known[account_key(account_id)] = accounts[account_id] = account
         new_accounts.append({"account_id": account_id, "currency": account.currency})
