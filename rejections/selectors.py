@@ -247,6 +247,13 @@ def rejection_counts_by_status(*, pharmacies: QuerySet[Pharmacy]) -> dict:
             Value(0), output_field=MONEY_FIELD,
         ),
         open=Count("pk", filter=Q(status__in=OPEN_REJECTION_STATUSES)),
+        # Paid in part: the rest is still to claim (or to write off).
+        partly_recovered=Count("pk", filter=Q(status=RejectionStatus.PARTLY_RECOVERED)),
+        partly_recovered_rest=Coalesce(
+            Sum(F("amount") - F("recovered_amount"),
+                filter=Q(status=RejectionStatus.PARTLY_RECOVERED)),
+            Value(0), output_field=MONEY_FIELD,
+        ),
     )
 
 

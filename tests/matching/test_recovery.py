@@ -150,3 +150,16 @@ def test_the_unpaid_worklist_lists_the_payments_taken_back(pharmacy_a, login, ti
     text = listed.content.decode()
     assert "Paiement repris (indu)" in text and "À vérifier, puis refacturer ou contester" in text
     assert claim.pk not in [c.pk for c in client.get(url).context["page"].object_list]
+
+
+def test_the_dashboard_shows_the_rejections_partly_recovered_and_their_rest(
+        reinvoiced, pharmacy_a, login, titulaire_a):
+    old, new = reinvoiced
+    _paid(new, ReturnStatus.PARTIAL, "30.00", dt.date(2026, 10, 20))
+    night_returns(pharmacy_id=pharmacy_a.id)
+    page = login(titulaire_a).get(reverse("pharmacies:dashboard", args=[pharmacy_a.pk]))
+    counts = page.context["data"]["rejections"]
+    assert (counts["partly_recovered"], counts["partly_recovered_rest"]) == (1, Decimal("20.00"))
+    assert counts["to_handle"] == 0  # no longer "à traiter" with nothing recovered
+    text = page.content.decode()
+    assert "?statut=partly_recovered" in text and "reste 20,00\u00a0€ à réclamer" in text
