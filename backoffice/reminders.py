@@ -111,7 +111,9 @@ def reminder_create(
         )
     )
     if not selected:
-        raise ValidationError("Sélectionnez au moins une facture rejetée ou impayée.")
+        raise ValidationError(
+            "Sélectionnez au moins une facture à risque (rejetée, payée en partie, reprise ou sans réponse)."
+        )
     organism_ids = {claim.organism_id for claim in selected}
     if len(organism_ids) != 1:
         raise ValidationError("Une lettre de relance s'adresse à un seul organisme : sélectionnez les factures d'un même payeur.")
