@@ -12,11 +12,10 @@ from claims.ageing import AGE_BUCKETS, age_filter
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
 from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
-from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import JobRun, Pharmacy, StaffMember
 from rejections.models import ReasonCategory, Rejection
 from rejections.selectors import rejection_counts_by_status
-from reports.figures import money_figures
+from reports.figures import money_figures, unmatched_transfers
 from reports.statistics import MonthlyRate, rejection_rates_by_month
 
 
@@ -74,7 +73,7 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
         }
         for key, (label, _low, _high) in AGE_BUCKETS.items()
     ]
-    bank = unmatched_insurer_transfers_total(pharmacy=pharmacy)
+    bank = unmatched_transfers(pharmacy=pharmacy)
 
     this_month = first_of_month(today)
     # 14 months in one query: the 13 shown end with this month once some of its claims

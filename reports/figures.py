@@ -10,7 +10,9 @@ For a set of pharmacies and a day, from the claims still owed on that day
 - to remind   (à relancer): no answer at all and overdue;
 - at risk     (à risque): owed on every claim but those still waiting for their delay;
 - recovered   (récupéré): paid on rejected claims' re-invoices (or on the claims
-              themselves) during a period, every euro, partial payments included.
+              themselves) during a period, every euro, partial payments included;
+- unmatched transfers (virements non rapprochés): the insurers' transfers no slip
+              settles yet, by payments.selectors (the bank's figure is defined there).
 
 Each comes from one SQL query grouping the claims still owed by pharmacy, kind and
 dates (a few rows per pharmacy, added up here), or over the payments — never a loop
@@ -38,6 +40,7 @@ from django.db.models.functions import Coalesce
 
 from claims import due
 from claims.models import MONEY_FIELD, Claim, ReturnLine, ReturnStatus
+from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import Pharmacy
 from rejections.models import Rejection
 
@@ -67,6 +70,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "recovered": ("Montant récupéré",
                   "Tout ce qui a été payé dans le mois sur les factures refacturées après un "
                   "rejet (ou sur la facture rejetée elle-même), paiements partiels compris."),
+    "unmatched_transfers": ("Virements non rapprochés",
+                            "Les virements reçus des organismes qu'aucun bordereau ne solde "
+                            "encore, pour ce qu'il en reste à rapprocher ; les remises carte, "
+                            "prélèvements, frais et autres mouvements du compte n'en font pas "
+                            "partie (hors tiers-payant)."),
 }
 
 
@@ -214,3 +222,10 @@ def recovered(*, pharmacies: QuerySet[Pharmacy], first: dt.date, last: dt.date) 
         amount=Coalesce(Sum("amount_paid"), Value(ZERO), output_field=MONEY_FIELD),
     )
     return Amount(row["count"], row["amount"])
+
+
+def unmatched_transfers(*, pharmacy: Pharmacy) -> Amount:
+    """Virements non rapprochés: how many insurers' transfers, and what is left of them to
+    reconcile (payments.selectors.UNMATCHED_INSURER_TRANSFERS, one aggregate)."""
+    total = unmatched_insurer_transfers_total(pharmacy=pharmacy)
+    return Amount(total["count"], total["amount"])

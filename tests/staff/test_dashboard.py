@@ -31,6 +31,9 @@ def test_it_shows_money_waiting_by_age_rejections_unpaid_and_bank(login, prepara
     RejectionFactory(claim=ClaimFactory(pharmacy=pharmacy_n, status=ClaimStatus.REJECTED),
                      status=S.IN_PROGRESS)
     BankLineFactory(account__pharmacy=pharmacy_n, amount=Decimal("99.90"))
+    # A card remittance is no "virement non rapproché" (payments/classification.py).
+    BankLineFactory(account__pharmacy=pharmacy_n, amount=Decimal("1300.00"), kind="card",
+                    label="REMISE CB 1234567 0203")
     ImportBatch.objects.create(pharmacy=pharmacy_n, kind="claims", file_name="factures_novembre.csv", sha256="x" * 64)
     JobRun.objects.create(pharmacy=pharmacy_n, job="nightly", period=str(today), state="done",
                           finished_at=timezone.now())
@@ -43,7 +46,7 @@ def test_it_shows_money_waiting_by_age_rejections_unpaid_and_bank(login, prepara
     assert (data["money"].to_remind.count, data["money"].to_remind.amount) == (1, Decimal("234.56"))
     assert data["money"].waiting.amount == Decimal("1000.00")
     assert data["rejections"]["to_handle"] == 2 and data["rejections"]["in_progress"] == 1
-    assert data["bank_unmatched"]["count"] == 1
+    assert (data["bank_unmatched"].count, data["bank_unmatched"].amount) == (1, Decimal("99.90"))
     body = response.content.decode()
     assert "234,56\u00a0€" in body
     assert "factures_novembre.csv" in body
