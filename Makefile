@@ -54,11 +54,11 @@ test: setup
 
 ## The checkers (pyproject.toml): ruff's rules ([tool.ruff.lint]), the layers of the
 ## code ([tool.importlinter]: no import runs up) and mypy ([tool.mypy]).
+# mypy's Django plugin reads the settings: development mode, and a database URL that is
+# never connected to (no embedded server starts for it).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	# mypy's Django plugin reads the settings (development mode, a database URL that is
-	# never connected to: no embedded server starts for it).
 	DJANGO_DEBUG=1 DATABASE_URL=$${DATABASE_URL:-postgres://localhost/mypy} $(VENV)/bin/mypy
 
 test-fast: setup
