@@ -169,10 +169,13 @@ class BankLine(models.Model):
     match_text = models.TextField(default="", blank=True, editable=False)
     matched_amount = models.DecimalField("montant rapproché", default=0, **MONEY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
-    # Empty until sorted: the import sorts its lines in the same transaction.
-    kind = models.CharField("nature", max_length=12, choices=Kind.choices, blank=True, default="")
+    # Empty until sorted: the import sorts its lines in the same transaction, and the
+    # night sorts any line written otherwise (db_default: an INSERT by SQL needs no kind).
+    kind = models.CharField("nature", max_length=12, choices=Kind.choices, blank=True,
+                            default="", db_default="")
     kind_source = models.CharField(
-        "nature décidée par", max_length=6, choices=KindSource.choices, blank=True, default=""
+        "nature décidée par", max_length=6, choices=KindSource.choices, blank=True, default="",
+        db_default="",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

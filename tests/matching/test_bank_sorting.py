@@ -266,3 +266,21 @@ def test_the_reconciliation_export_says_hors_tiers_payant_and_the_kind(pharmacy_
             rows["VIR SEPA RECU /DE CPAM DU RHONE"][kind]) == ("Non rapprochée", "Virement d'organisme")
     assert (rows["REMISE CB 1234567 0203"][status],
             rows["REMISE CB 1234567 0203"][kind]) == ("Hors tiers-payant", "Remise carte")
+
+
+def test_a_line_written_by_sql_without_a_kind_is_sorted_by_the_night(pharmacy_a):
+    from django.db import connection
+
+    account = BankAccountFactory(pharmacy=pharmacy_a)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO payments_bankline (pharmacy_id, account_id, natural_key, booking_date,
+                   amount, label, bank_reference, details, matched_amount, status, created_at)
+               VALUES (%s, %s, 'sql-1', '2026-10-12', 900, 'REMISE CB 7654321 1110', '',
+                       '{}', 0, 'unmatched', now())""",
+            [pharmacy_a.pk, account.pk],
+        )
+    line = BankLine.objects.get(natural_key="sql-1")
+    assert (line.kind, line.kind_source) == ("", "")
+    nightly_run(pharmacy_id=pharmacy_a.pk, day=dt.date(2026, 10, 20))
+    assert _sorted(line) == ("card", "label")
