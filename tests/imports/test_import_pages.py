@@ -250,3 +250,18 @@ def test_a_statement_of_a_new_account_is_imported_only_when_its_creation_is_tick
     account = BankAccount.objects.get(pharmacy=pharmacy_a)
     assert (account.account_id, account.currency) == ("NL77ABNA0574908765", "EUR")
     assert BankLine.objects.filter(account=account).count() == 3
+
+
+def test_the_report_of_another_pharmacys_file_counts_lines_and_says_it_once(
+    login, titulaire_a, pharmacy_a, pharmacy_b
+):
+    import re
+
+    client = login(titulaire_a)
+    upload(client, pharmacy_a, "autre.csv", claims_text(pharmacy_b.finess, 300).encode())
+    page = client.get(batch_url(ImportBatch.objects.get())).content.decode()
+    cells = dict(re.findall(r'<th scope="row">([^<]+)</th>\s*<td class="num">([^<]+)</td>', page))
+    assert (cells["Lignes lues"], cells["Lignes refusées"]) == ("300", "300")
+    assert page.count("différent de celui de la pharmacie") == 1
+    assert "sur toutes les lignes du fichier (300), dont les lignes 2, 3, 4, 5, 6" in page
+    assert "autres problèmes ne sont pas affichés" not in page

@@ -262,3 +262,13 @@ def test_rows_with_another_separator_than_the_header_say_so():
         "1 champ au lieu de 14 (les colonnes de l'en-tête) : les lignes n'utilisent pas le "
         "séparateur de l'en-tête (« ; »)"
     }
+
+
+def test_a_utf8_header_over_windows_1252_rows_is_refused_at_line_1_not_a_missing_column():
+    header = HEADER.replace("operateur", "opérateur").encode("utf-8")
+    rows = "\n".join(many(3)).replace("DUPONT Jean", "DUPRÉ Hélène").encode("cp1252")
+    with pytest.raises(ImportFileError) as error:
+        parse_claims(header + b"\n" + rows, expected_finess=FINESS)
+    assert str(error.value).startswith(
+        "ligne 1 : texte en UTF-8 alors que le début du fichier est en Windows-1252"
+    )
