@@ -27,6 +27,7 @@ CDATA sections turned into text, and every value is unescaped
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -54,6 +55,8 @@ _UNCLOSED = (
 )
 _XML_START = re.compile(rb"\s*(\xef\xbb\xbf)?\s*<\?(xml|OFX)\b", re.IGNORECASE)
 _REQUIRED = ("DTPOSTED", "TRNAMT", "FITID")
+_NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _LEAVES = frozenset(  # known leaves: empty in SGML they must not open an aggregate
     {
         "TRNTYPE",
@@ -173,15 +176,10 @@ def _add_transaction(
 ) -> None:
     line = tx["line"]
     if missing := [tag for tag in _REQUIRED if not tx.get(tag)]:
-        problems.append(
-            Problem(
-                line,
-                None,
-                f"opération sans {', '.join(missing)} : "
-                f"élément{'s' if len(missing) > 1 else ''} obligatoire{'s' if len(missing) > 1 else ''} "
-                f"absent{'s' if len(missing) > 1 else ''}",
-            )
+        absent = (
+            "élément obligatoire absent" if len(missing) == 1 else "éléments obligatoires absents"
         )
+        problems.append(Problem(line, None, f"opération sans {', '.join(missing)} : {absent}"))
         return
     try:
         amount = parse_decimal(tx.get("TRNAMT", ""))
@@ -285,6 +283,9 @@ def _reveal(text: str) -> str:
 
 
 def _xml_tokens(data: bytes) -> Iterator[Token]:
+    # Banks write HTML's named entities (`&eacute;`) in OFX 2 too; XML knows five: the
+    # others become character references first (no DTD can define them: refused above).
+    data = _NAMED_ENTITY.sub(_character_reference, data)
     root = parse_xml(data)  # DOCTYPE/ENTITY refused; comments, PIs dropped; CDATA decoded
     if root.tag.upper() != "OFX":
         raise ImportFileError("Ce fichier n'est pas un relevé OFX (balise <OFX> absente).")
@@ -301,3 +302,11 @@ def _xml_tokens(data: bytes) -> Iterator[Token]:
             yield element.sourceline, False, tag, "".join(element.itertext()).strip()
 
     yield from walk(root)
+
+
+def _character_reference(match: re.Match) -> bytes:
+    name = match.group(1)
+    point = html.entities.name2codepoint.get(name.decode())
+    if name in _XML_ENTITIES or point is None:
+        return match.group(0)  # XML's own, or unknown: the XML parser says so
+    return b"&#%d;" % point
