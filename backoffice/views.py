@@ -389,11 +389,13 @@ def diagnostic_pdf(request: HttpRequest, pharmacy_id: int) -> HttpResponse:
 @backoffice_view
 def letter_templates(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(
-        request, "backoffice/letter_templates.html", {"templates": LetterTemplate.objects.all()}
+        request, "backoffice/letter_templates.html",
+        {"templates": LetterTemplate.objects.all(), "can_edit": request.user.kind == User.Kind.SUPERVISOR},
     )
 
 
-@backoffice_view
+# Every manager's letters use these templates: the supervisor alone edits them.
+@supervisor_view
 def letter_template_edit(request: HttpRequest, template_id: int | None = None) -> TemplateResponse | HttpResponseRedirect:
     instance = get_object_or_404(LetterTemplate, pk=template_id) if template_id else None
     form = LetterTemplateForm(request.POST or None, instance=instance)

@@ -93,9 +93,21 @@ def test_pharmacy_requests_are_answered(manager_a, titulaire_a, pharmacy_a, mutu
     assert UnpaidFollowUp.objects.get().status == UnpaidFollowUp.Status.SENT
 
 
-def test_letter_template_is_editable_and_used(login, manager_a, pharmacy_a, mutuelle):
+def test_a_manager_reads_the_letter_templates_but_only_the_supervisor_edits_them(login, manager_a):
     template = LetterTemplate.objects.get()
     client = login(manager_a)
+    assert template.name in client.get(reverse("backoffice:letter_templates")).text
+    edit = reverse("backoffice:letter_template_edit", args=[template.pk])
+    assert client.get(edit).status_code == 404
+    assert client.post(edit, {"name": "x", "subject": "x", "body": "x"}).status_code == 404
+    assert client.get(reverse("backoffice:letter_template_new")).status_code == 404
+    template.refresh_from_db()
+    assert template.subject != "x"
+
+
+def test_letter_template_is_editable_by_the_supervisor_and_used(login, supervisor, manager_a, pharmacy_a, mutuelle):
+    template = LetterTemplate.objects.get()
+    client = login(supervisor)
     client.post(
         reverse("backoffice:letter_template_edit", args=[template.pk]),
         {"name": template.name, "subject": "Relance {organisme}", "body": "Bonjour {organisme}, de la part de {pharmacie} le {date}. {inconnu}"},
