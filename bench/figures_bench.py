@@ -43,6 +43,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value  # noqa: E402
 from django.db.models.functions import Coalesce  # noqa: E402
 
+from claims.due import unpaid_margin_days  # noqa: E402
 from claims.models import MONEY_FIELD, Claim, ClaimStatus, Organism, PayerKind  # noqa: E402
 from pharmacies.models import Pharmacy  # noqa: E402
 from reports.figures import money_figures, money_figures_by_pharmacy  # noqa: E402
@@ -118,7 +119,8 @@ def old_portfolio(pharmacies) -> list:
             output_field=MONEY_FIELD),
         unpaid_over_30=Coalesce(per_pharmacy(
             Claim.objects.filter(status__in=(ClaimStatus.UNPAID, ClaimStatus.TRANSMITTED),
-                                 transmission_date__lt=DAY - dt.timedelta(days=30)),
+                                 # the old hard-coded 30 days, the margin's value
+                                 transmission_date__lt=DAY - dt.timedelta(days=unpaid_margin_days())),
             Count("*"), IntegerField()), 0),
     ))
 
