@@ -70,7 +70,7 @@ worker: setup
 clean-demo:
 	rm -rf $(DEMO_DATA) .data/demo-logins.txt .data/demo-mails
 
-## Backup (docs/operations.md): the database (pg_dump custom format) and the uploaded files.
+## Backup (docs/security.md, "Backup and restore"): the database (pg_dump custom format) and the uploaded files.
 backup: setup
 	$(PY) manage.py backup --dir $(or $(DIR),.data/backups)
 

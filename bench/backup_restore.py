@@ -7,7 +7,7 @@ Build the data first (e.g. `bench/matching_bench.py --claims 1000000`, which lea
 its last data set and the night's audit events in place). Restores into a new
 database `<name>_restored`, dropped at the end. Prints one JSON line: claims, the
 database's size, the dump's size, backup and restore seconds, and both per million
-claims (the figure docs/operations.md extrapolates to 10 million).
+claims (the figure docs/security.md extrapolates to 10 million).
 """
 
 from __future__ import annotations
