@@ -41,6 +41,7 @@ from backoffice.models import (
     TimeEntry,
 )
 from claims import due
+from claims.expected_files import LateFile, open_expected_file_alerts
 from claims.models import MONEY_FIELD, Claim, ImportBatch, Organism
 from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
@@ -132,6 +133,7 @@ class PortfolioRow:
     rate_month: dt.date | None = None
     rate_is_current: bool = True
     managers: list[str] = field(default_factory=list)
+    late_files: list[LateFile] = field(default_factory=list)  # "fichier attendu" alerts
 
     @property
     def hours_used(self) -> Decimal:
@@ -180,6 +182,7 @@ def portfolio_rows(
     live = rejection_rates_by_month(pharmacies=pharmacies, first_month=add_months(month, -1), last_month=month)
     # The money figures of every pharmacy in one grouped query (reports.figures).
     money = money_figures_by_pharmacy(pharmacies=pharmacies, day=today)
+    late_files = open_expected_file_alerts(pharmacies=pharmacies)
     rows = []
     for pharmacy in with_figures:
         last, current = live[pharmacy.pk]
@@ -193,6 +196,7 @@ def portfolio_rows(
                 rate_12_months=pharmacy.rejected_12_months / claims if claims else None,
                 rate_month=shown.month,
                 rate_is_current=shown is current,
+                late_files=late_files.get(pharmacy.pk, []),
             )
         )
     key = sort.lstrip("-")

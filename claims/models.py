@@ -346,3 +346,36 @@ class PatientDataAccess(models.Model):
             models.Index(fields=["pharmacy", "claim", "-accessed_at"]),
             models.Index(fields=["pharmacy", "-accessed_at"]),
         ]
+
+
+class ExpectedFileAlert(models.Model):
+    """A kind of file (claims, returns, bank) that stopped arriving: "fichier attendu".
+
+    Raised by the night when the pharmacy's last file of that kind is older than the
+    rhythm learnt from its own files (`claims.expected_files`, docs/operations.md);
+    closed by the next file of that kind. One open alert per pharmacy and kind.
+    """
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField("type", max_length=10, choices=ImportBatch.Kind.choices)
+    last_file_at = models.DateTimeField("dernier fichier reçu le")
+    usual_gap = models.DurationField("écart habituel (médiane)")
+    late_after = models.DurationField("en retard après")
+    opened_on = models.DateField("nuit du")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField("clos le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "fichier attendu"
+        verbose_name_plural = "fichiers attendus"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "kind"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_expected_file_alert",
+            )
+        ]
+        indexes = [models.Index(fields=["pharmacy", "-opened_at"])]
+
+    def __str__(self) -> str:
+        return f"Fichier attendu : {self.get_kind_display()}"

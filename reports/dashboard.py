@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Q
 from django.db.models.functions import Coalesce
 
 from claims.ageing import AGE_BUCKETS, age_filter
+from claims.expected_files import open_expected_file_alerts
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
 from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
@@ -104,6 +105,8 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
         "imports": list(
             ImportBatch.objects.filter(pharmacy=pharmacy).select_related("created_by")[:5]
         ),
+        # "Fichier attendu": the kinds of file late beyond their rhythm (claims.expected_files).
+        "late_files": open_expected_file_alerts(pharmacies=only).get(pharmacy.pk, []),
         "nightly": JobRun.objects.filter(pharmacy=pharmacy, job=JobRun.Job.NIGHTLY)
         .order_by("-started_at", "-pk")
         .first(),

@@ -8,7 +8,8 @@
    (a reason classified meanwhile: none on an ordinary night);
 3. payments matches the slips to the bank lines, then sorts the bank lines (insurers' or not);
 4. claims flags the silent unpaid claims;
-5. reports counts the past months' claims.
+5. reports counts the past months' claims;
+6. claims raises a "fichier attendu" alert for a kind of file late beyond its rhythm.
 
 Each app writes only its own tables; this module, on top of them all
 (docs/architecture.md), is the only one that knows the order.
@@ -37,6 +38,7 @@ from django.db import connection
 from audit.context import audit_job
 from backoffice.selectors import delegation_handlers
 from backoffice.services import delegation_rules_apply
+from claims.expected_files import expected_file_alerts_raise
 from claims.returns import BATCH_LINES, ReturnsFollowers, ReturnsResult, returns_apply
 from claims.unpaid import unpaid_flag
 from payments.classification import bank_lines_classify
@@ -118,6 +120,8 @@ def nightly_steps(*, pharmacy_id: int, day: dt.date) -> dict:
         unpaid = unpaid_flag(pharmacy_id=pharmacy_id, today=day)
         # Last: the past months' claim counts the portfolio reads, with tonight's rejections.
         months = monthly_counts_refresh(pharmacy_id=pharmacy_id, today=day)
+        # The files received up to yesterday: is a kind late beyond its own rhythm?
+        expected_files = expected_file_alerts_raise(pharmacy_id=pharmacy_id, day=day)
     return {"returns": asdict(returns), "matching": asdict(matching),
             "bank_lines_sorted": sorted_lines, "unpaid_flagged": unpaid,
-            "months_counted": months}
+            "months_counted": months, "expected_files": expected_files}

@@ -16,6 +16,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.context import audit_job
+from claims.expected_files import expected_file_alerts_close
 from claims.imports.claims_sql import claims_import
 from claims.imports.followers import IMPORTERS, importer_register
 from claims.imports.formats import detect_kind
@@ -232,7 +233,7 @@ def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
 
 
 def _mark_committed(batch: ImportBatch, result: ImportResult) -> bool:
-    return bool(
+    committed = bool(
         ImportBatch.objects.filter(pk=batch.pk, status__in=OPEN_STATUSES).update(
             status=ImportBatch.Status.COMMITTED,
             progress=100,
@@ -241,6 +242,10 @@ def _mark_committed(batch: ImportBatch, result: ImportResult) -> bool:
             committed_at=timezone.now(),
         )
     )
+    if committed:
+        # The file that was awaited has come: its "fichier attendu" alert ends now, not tonight.
+        expected_file_alerts_close(pharmacy_id=batch.pharmacy_id)
+    return committed
 
 
 def _counts(result: ImportResult) -> dict:
