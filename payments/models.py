@@ -315,6 +315,8 @@ class MatchProposal(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The slips themselves, set for the review page by payments.selectors (not a column).
+    slips: list[PaymentSlip]
 
     class Meta:
         verbose_name = "proposition de rapprochement"

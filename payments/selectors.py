@@ -111,7 +111,7 @@ def reconciliations_of(*, pharmacy: Pharmacy, bank_line: BankLine) -> QuerySet[R
 def bank_line_history(*, pharmacy: Pharmacy, bank_line: BankLine) -> list[HistoryEntry]:
     """The line's kind, its links (unlinked ones too), the person's decisions, and the slips concerned."""
     slip_ids = set(
-        event_model_for(Reconciliation).objects.filter(pharmacy_id=pharmacy.pk, bank_line_id=bank_line.pk)
+        event_model_for(Reconciliation)._default_manager.filter(pharmacy_id=pharmacy.pk, bank_line_id=bank_line.pk)
         .values_list("slip_id", flat=True)
     )
     return object_history(pharmacy=pharmacy, subjects=[

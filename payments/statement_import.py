@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from decimal import Decimal
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from claims.imports.result import ImportResult
 from claims.imports.services import ALL_ACCOUNTS, import_max_bytes
@@ -34,7 +34,7 @@ from payments.parsers.statement import account_key
 from pharmacies.models import Pharmacy
 
 CENT = Decimal("0.01")
-KEY_LENGTH = BankLine._meta.get_field("natural_key").max_length
+KEY_LENGTH = cast(int, BankLine._meta.get_field("natural_key").max_length)  # a CharField's
 REFERENCE_LENGTH = BankLine._meta.get_field("bank_reference").max_length
 LABEL_LENGTH = BankLine._meta.get_field("label").max_length
 ACCOUNT_LENGTH = BankAccount._meta.get_field("account_id").max_length

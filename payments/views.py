@@ -7,7 +7,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -16,16 +16,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from payments import selectors, services
 from payments.forms import BankRuleForm, allocations_from
 from payments.models import BankLine, BankRule, MatchProposal, PaymentSlip, Reconciliation
-from pharmacies.access import pharmacy_view
+from pharmacies.access import AuthenticatedHttpRequest, pharmacy_view
 from pharmacies.models import Pharmacy
 
 
-def _partial(request: HttpRequest) -> bool:
+def _partial(request: AuthenticatedHttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @pharmacy_view
-def review(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> HttpResponse:
     template = "payments/review.html#queue" if _partial(request) else "payments/review.html"
     return TemplateResponse(request, template, {
         "pharmacy": pharmacy, "groups": selectors.proposals_open(pharmacy=pharmacy),
@@ -34,7 +34,7 @@ def review(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
 
 @require_POST
 @pharmacy_view
-def proposal_decide(request: HttpRequest, pharmacy: Pharmacy, proposal_id: int,
+def proposal_decide(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, proposal_id: int,
                     decision: str) -> HttpResponse:
     proposal = get_object_or_404(MatchProposal, pharmacy=pharmacy, pk=proposal_id,
                                  status=MatchProposal.Status.OPEN)
@@ -68,7 +68,7 @@ def _bank_line_context(pharmacy: Pharmacy, line: BankLine, allocations=(), error
 
 @require_http_methods(["GET", "POST"])
 @pharmacy_view
-def bank_line_link(request: HttpRequest, pharmacy: Pharmacy, bank_line_id: int) -> HttpResponse:
+def bank_line_link(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, bank_line_id: int) -> HttpResponse:
     """Link by hand: tick slips, adjust amounts (a split), watch the remainder count down."""
     line = get_object_or_404(BankLine, pharmacy=pharmacy, pk=bank_line_id)
     slips = PaymentSlip.objects.filter(pharmacy=pharmacy)
@@ -94,7 +94,7 @@ def bank_line_link(request: HttpRequest, pharmacy: Pharmacy, bank_line_id: int) 
 
 @require_POST
 @pharmacy_view
-def reconciliation_unlink(request: HttpRequest, pharmacy: Pharmacy,
+def reconciliation_unlink(request: AuthenticatedHttpRequest, pharmacy: Pharmacy,
                           reconciliation_id: int) -> HttpResponse:
     link = get_object_or_404(Reconciliation, pharmacy=pharmacy, pk=reconciliation_id)
     services.reconciliation_unlink(pharmacy=pharmacy, reconciliation=link, user=request.user)
@@ -126,7 +126,7 @@ def _unmatched_context(pharmacy: Pharmacy, kind: str) -> dict:
 
 
 @pharmacy_view
-def unmatched(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+def unmatched(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> HttpResponse:
     template = "payments/unmatched.html#lines" if _partial(request) else "payments/unmatched.html"
     return TemplateResponse(request, template,
                             _unmatched_context(pharmacy, _kind_filter(request.GET.get("nature"))))
@@ -134,7 +134,7 @@ def unmatched(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
 
 @require_POST
 @pharmacy_view
-def bank_line_tiers_payant(request: HttpRequest, pharmacy: Pharmacy, bank_line_id: int,
+def bank_line_tiers_payant(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, bank_line_id: int,
                            tiers_payant: bool) -> HttpResponse:
     """One click: a line goes in or out of tiers-payant (kept by the night, audited)."""
     line = get_object_or_404(BankLine, pharmacy=pharmacy, pk=bank_line_id)
@@ -154,7 +154,7 @@ def bank_line_tiers_payant(request: HttpRequest, pharmacy: Pharmacy, bank_line_i
 
 @require_http_methods(["GET", "POST"])
 @pharmacy_view
-def bank_rules(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
+def bank_rules(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> HttpResponse:
     """The pharmacy's sorting rules: list, add (its lines are sorted again at once)."""
     form = BankRuleForm(request.POST or None)
     status = 200
@@ -176,7 +176,7 @@ def bank_rules(request: HttpRequest, pharmacy: Pharmacy) -> HttpResponse:
 
 @require_POST
 @pharmacy_view
-def bank_rule_delete(request: HttpRequest, pharmacy: Pharmacy, rule_id: int) -> HttpResponse:
+def bank_rule_delete(request: AuthenticatedHttpRequest, pharmacy: Pharmacy, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(BankRule, pharmacy=pharmacy, pk=rule_id)
     services.bank_rule_delete(pharmacy=pharmacy, rule=rule)
     messages.info(request, "Règle supprimée : les lignes du compte sont triées à nouveau.")

@@ -11,6 +11,7 @@ first line numbers (`report`), not 3,338 times.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.problems import Problem
 
@@ -24,7 +25,7 @@ _MAX_GROUPS = 10_000  # distinct messages tallied (memory stays flat on a huge b
 
 @dataclass(slots=True)
 class ImportResult:
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)  # JSON: numbers, amounts as text, lists
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     # Things the user should read but that do not stop the import (new payers, balances).

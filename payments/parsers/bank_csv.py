@@ -26,6 +26,8 @@ def parse_bank_csv(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseRe
     check_size(len(data), max_bytes=max_bytes)
     csv_file = CsvFile(data, columns=BANK_CSV_COLUMNS)
     ix = csv_file.index
+    # The required columns have a position: CsvFile refused a header without one.
+    at = {name: ix[name] or 0 for name in ("date", "montant", "libelle")}
     result: ParseResult[BankStatement] = ParseResult()
     statements: dict[str, BankStatement] = {}
 
@@ -36,20 +38,20 @@ def parse_bank_csv(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> ParseRe
         line, f = row
         problems = []
         try:
-            booking = parse_date(f[ix["date"]])
+            booking = parse_date(f[at["date"]])
         except ValueError as e:
             problems.append(Problem(line, "date", str(e)))
         try:
-            amount = parse_decimal(f[ix["montant"]])
+            amount = parse_decimal(f[at["montant"]])
         except ValueError as e:
             problems.append(Problem(line, "montant", str(e)))
         value_date = None
-        if ix["date_valeur"] is not None and f[ix["date_valeur"]].strip():
+        if (value_at := ix["date_valeur"]) is not None and f[value_at].strip():
             try:
-                value_date = parse_date(f[ix["date_valeur"]])
+                value_date = parse_date(f[value_at])
             except ValueError as e:
                 problems.append(Problem(line, "date_valeur", str(e)))
-        label = " ".join(f[ix["libelle"]].split())
+        label = " ".join(f[at["libelle"]].split())
         if not label:
             problems.append(Problem(line, "libelle", "valeur obligatoire manquante"))
         if problems:

@@ -238,7 +238,7 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
         _text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd"),
     ]
     if all(family):
-        details["BkTxCd"] = "/".join(family)
+        details["BkTxCd"] = "/".join(code or "" for code in family)
     # French banks also give (or only give) the CFONB operation code, as a proprietary
     # code issued by "CFONB": the bank sort reads it as the CFONB 120's.
     if proprietary := _text(entry, "BkTxCd/Prtry/Cd"):
@@ -257,8 +257,9 @@ def _entry(entry: etree._Element, problems: list[Problem]) -> BankLine:
         else _amount(tx, "Amt")
         for tx in transactions
     ]
-    if tx_amounts and None not in tx_amounts:
-        total = sum(tx_amounts, Decimal(0))
+    known = [amount for amount in tx_amounts if amount is not None]
+    if tx_amounts and len(known) == len(tx_amounts):
+        total = sum(known, Decimal(0))
         if total != raw_amount:
             problems.append(
                 Problem(

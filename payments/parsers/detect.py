@@ -40,5 +40,5 @@ def parse_file(
             raise ValueError("expected_finess is required to parse claims and returns")
         parse = parse_claims if fmt == CLAIMS_CSV else parse_returns
         return ParsedFile(fmt, parse(data, expected_finess=expected_finess, max_bytes=max_bytes))
-    parse = {CFONB: parse_cfonb, CAMT053: parse_camt, OFX: parse_ofx, BANK_CSV: parse_bank_csv}[fmt]
-    return ParsedFile(fmt, parse(data, max_bytes=max_bytes))
+    parse_statement = {CFONB: parse_cfonb, CAMT053: parse_camt, OFX: parse_ofx, BANK_CSV: parse_bank_csv}[fmt]
+    return ParsedFile(fmt, parse_statement(data, max_bytes=max_bytes))

@@ -219,7 +219,7 @@ def _add_transaction(
 
 
 def _finish(statement: dict, problems: list[Problem]) -> BankStatement:
-    parts = [statement.get(key) for key in ("BANKID", "BRANCHID", "ACCTID") if statement.get(key)]
+    parts = [str(statement[key]) for key in ("BANKID", "BRANCHID", "ACCTID") if statement.get(key)]
     closing = None
     try:
         if statement.get("BALAMT"):
