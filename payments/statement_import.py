@@ -185,6 +185,16 @@ def _statement_accounts(
     new_accounts: list[dict] = []
     for account_id, statement, _ in keyed:
         currency = (statement.currency or "").strip().upper() or None
+        if not account_id:  # a bank CSV without a `compte` column
+            if len(known) == 1:
+                accounts[account_id] = next(iter(known.values()))
+                continue
+            held = f"a {len(known)} comptes" if known else "n'a encore aucun compte"
+            result.add_problems([Problem(None, None, (
+                "Le relevé ne dit pas de quel compte il est (pas de colonne « compte ») et la "
+                f"pharmacie {held} : ajoutez au fichier une colonne « compte » avec l'IBAN."
+            ))])
+            continue
         account = known.get(account_key(account_id))
         if account is not None:
             if currency and currency != account.currency:

@@ -358,3 +358,19 @@ def test_an_ofx_line_booked_outside_the_statement_period_is_refused(pharmacy_a, 
         "(01/08/2013 au 31/08/2013)"
     )]
     assert snapshot() == before
+
+
+def test_a_bank_csv_without_account_goes_to_the_only_account_or_is_refused(pharmacy_a, tmp_path):
+    text = "date;libelle;montant\n05/01/2024;VIR CPAM DU RHONE;1 234,56\n"
+    before = snapshot()
+    refused = run_import(pharmacy_a, write(tmp_path, "sans-compte.csv", text))
+    assert refused.status == ImportBatch.Status.FAILED
+    assert [e["message"] for e in refused.errors] == [
+        "Le relevé ne dit pas de quel compte il est (pas de colonne « compte ») et la pharmacie "
+        "n'a encore aucun compte : ajoutez au fichier une colonne « compte » avec l'IBAN."
+    ]
+    assert snapshot() == before
+    account = BankAccount.objects.create(pharmacy=pharmacy_a, account_id=OWN_IBAN)
+    batch = run_import(pharmacy_a, write(tmp_path, "sans-compte-2.csv", text))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert BankLine.objects.get().account == account
