@@ -9,12 +9,13 @@ Reading (`parse_decimal`, `parse_amount`) accepts what people and exports write:
 `1 234,56`, `1 234,56 €` (normal, no-break or narrow no-break spaces),
 `1.234,56`, `1,234.56`, `1234.56`, `1234,5`, `-12,30`, `12,30-`, `(12,30)`, `+3`.
 
-A single separator, dot or comma, is always the decimal mark: `1.234` reads
-1.234 (not one thousand two hundred and thirty-four). Bank and LGO exports write
+In files (`parse_decimal`), a single separator, dot or comma, is always the decimal
+mark: `1.234` reads 1.234 (not one thousand two hundred and thirty-four). Bank and LGO exports write
 `1234.567`-like plain numbers far more often than a bare thousands dot, and the
 importers have always read it so. Thousands dots are recognised only when they
 cannot be a decimal mark: two or more groups (`1.234.567`) or a comma after them
-(`1.234,56`).
+(`1.234,56`). What a person types (`parse_amount`) is not guessed: `1.234` and
+`0,125` are refused with the reason.
 
 Writing (`format_decimal`, `format_euros`, `format_percent`) follows French
 typography: narrow no-break space between thousands, comma decimal mark,
@@ -86,12 +87,28 @@ def parse_decimal(text: str) -> Decimal:
     return -number if negative else number
 
 
-def parse_amount(text: str) -> Decimal:
-    """An amount typed by a person → Decimal rounded to the cent (half-up).
+_AMBIGUOUS_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}")  # a dot: the English decimal, or French thousands
 
-    ValueError with a French message when unreadable or too large for an amount.
+
+def parse_amount(text: str) -> Decimal:
+    """An amount typed by a person → Decimal, to the cent.
+
+    Stricter than the files' reader: what a person means must not be guessed. `1.234`
+    (one thousand two hundred and thirty-four, or 1,234?) and `0,125` (which cent?)
+    are refused rather than silently read as 1,23 € or rounded. ValueError with a French
+    message when unreadable, ambiguous, finer than the cent or too large.
     """
-    amount = quantize_money(parse_decimal(text))
+    compact = _SPACES.sub("", text.strip().replace("€", ""))
+    if _AMBIGUOUS_THOUSANDS.fullmatch(compact):
+        whole, _, part = compact.partition(".")
+        raise ValueError(
+            f"montant ambigu « {text.strip()} » : écrivez {whole}{THOUSANDS}{part} pour des milliers, "
+            f"ou {whole},{part[:2]} pour des centimes"
+        )
+    number = parse_decimal(text)
+    if number != number.quantize(CENT):
+        raise ValueError(f"montant au centime près, pas plus fin : « {text.strip()} »")
+    amount = quantize_money(number)
     if abs(amount) > MONEY_MAX:
         raise ValueError(f"montant trop grand « {text.strip()} »")
     return amount

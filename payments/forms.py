@@ -17,7 +17,8 @@ def allocations_from(data, slips: QuerySet[PaymentSlip]) -> tuple[list[tuple[Pay
 
     `slips` is already limited to the pharmacy: an id from elsewhere is simply not found.
     """
-    ids = [int(i) for i in data.getlist("slip") if str(i).isdigit()]
+    # Each slip once: a slip sent twice would be checked twice against the same remainder.
+    ids = list(dict.fromkeys(int(i) for i in data.getlist("slip") if str(i).isdigit()))
     found = {s.pk: s for s in slips.filter(pk__in=ids)}
     allocations, errors = [], []
     for slip_id in ids:
@@ -28,9 +29,10 @@ def allocations_from(data, slips: QuerySet[PaymentSlip]) -> tuple[list[tuple[Pay
         raw = data.get(f"amount_{slip_id}", "")
         try:
             amount = parse_amount(raw) if raw.strip() else slip.total - slip.matched_amount
-        except ValueError:
-            amount = None
-        if amount is None or amount <= 0:
+        except ValueError as unreadable:
+            errors.append(f"Bordereau {slip.reference} : {unreadable}.")
+            continue
+        if amount <= 0:
             errors.append(f"Montant invalide pour le bordereau {slip.reference}.")
             continue
         allocations.append((slip, amount))

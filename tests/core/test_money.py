@@ -60,17 +60,23 @@ def test_a_typed_amount_accepts_thousands_dots():
     assert parse_amount("1 234,56 €") == Decimal("1234.56")
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("0,005", "0.01"), ("0,015", "0.02"), ("0,025", "0.03"), ("2,675", "2.68"),
-     ("-0,005", "-0.01"), ("0,004", "0.00"), ("1.234", "1.23")],
-)
-def test_a_typed_amount_is_rounded_half_up_like_display(text, expected):
-    """Half-even used to give 0,02 for 0,025 while the screen showed 0,03."""
-    amount = parse_amount(text)
-    assert amount == Decimal(expected)
-    assert amount.as_tuple().exponent == -2
-    assert format_euros(Decimal(text.replace(",", "."))) == format_euros(amount)
+@pytest.mark.parametrize("text", ["0,125", "2,675", "1,234", "-0,005", "12,3456", "0.125"])
+def test_a_typed_amount_finer_than_the_cent_is_refused_not_rounded(text):
+    """A person's 0,125 is not silently made 0,13: they say which cent they mean."""
+    with pytest.raises(ValueError, match="au centime près"):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize("text", ["1.234", "12.500", "-3.000"])
+def test_a_typed_amount_that_may_be_thousands_is_refused_as_ambiguous(text):
+    """A French user's `1.234` may mean 1 234 €: it is neither read as 1,23 € nor guessed."""
+    with pytest.raises(ValueError, match="montant ambigu"):
+        parse_amount(text)
+
+
+def test_an_import_file_still_reads_a_lone_separator_as_the_decimal_mark():
+    assert parse_decimal("1.234") == Decimal("1.234")
+    assert quantize_money(parse_decimal("0,125")) == Decimal("0.13")
 
 
 def test_a_typed_amount_must_fit_the_money_column():
@@ -106,9 +112,10 @@ def test_format_then_parse_gives_the_amount_back(n):
     assert parse_decimal(format_decimal(amount)) == amount
 
 
-@given(st.decimals(min_value=-MONEY_MAX, max_value=MONEY_MAX, allow_nan=False, places=4))
-def test_parse_rounds_what_format_shows(value):
-    """Whatever a person types, the amount kept is the one the screen shows."""
-    typed = format_decimal(value, 4)
+@given(st.decimals(min_value=-MONEY_MAX, max_value=MONEY_MAX, allow_nan=False, places=2))
+def test_a_typed_amount_is_kept_as_the_screen_shows_it(value):
+    """Whatever a person types to the cent, the amount kept is the one the screen shows."""
+    typed = format_decimal(value, 2)
     amount = parse_amount(typed)
+    assert amount == value
     assert format_euros(amount) == format_euros(value)

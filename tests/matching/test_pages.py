@@ -108,23 +108,39 @@ def test_an_object_of_another_pharmacy_is_404_even_under_mine(login, manager_a, 
 
 
 def test_the_manual_link_form_reads_amounts_like_the_screen_writes_them(pharmacy_a):
-    """One French parser: `1.234,56` is accepted (it used to be refused) and a third
-    decimal is rounded half-up like the display (half-even made 0,125 → 0,12)."""
+    """One French parser: `1.234,56` is accepted (it used to be refused); a third decimal
+    or a lone thousands separator is refused with its reason, never guessed or rounded."""
     from django.http import QueryDict
 
     from payments.forms import allocations_from
 
-    slips = [PaymentSlipFactory(pharmacy=pharmacy_a, total=Decimal("2000.00")) for _ in range(3)]
+    slips = [PaymentSlipFactory(pharmacy=pharmacy_a, total=Decimal("2000.00")) for _ in range(4)]
     data = QueryDict(mutable=True)
     data.setlist("slip", [str(s.pk) for s in slips])
     data[f"amount_{slips[0].pk}"] = "1.234,56"
     data[f"amount_{slips[1].pk}"] = "0,125"
     data[f"amount_{slips[2].pk}"] = "12,3,4"
+    data[f"amount_{slips[3].pk}"] = "1.234"
 
     allocations, errors = allocations_from(data, PaymentSlip.objects.filter(pharmacy=pharmacy_a))
 
-    assert [(s.pk, a) for s, a in allocations] == [
-        (slips[0].pk, Decimal("1234.56")),
-        (slips[1].pk, Decimal("0.13")),
+    assert [(s.pk, a) for s, a in allocations] == [(slips[0].pk, Decimal("1234.56"))]
+    assert errors == [
+        f"Bordereau {slips[1].reference} : montant au centime près, pas plus fin : « 0,125 ».",
+        f"Bordereau {slips[2].reference} : montant illisible « 12,3,4 ».",
+        f"Bordereau {slips[3].reference} : montant ambigu « 1.234 » : écrivez 1\u202f234 pour des "
+        "milliers, ou 1,23 pour des centimes.",
     ]
-    assert errors == [f"Montant invalide pour le bordereau {slips[2].reference}."]
+
+
+def test_a_slip_sent_twice_in_the_form_is_allocated_once(pharmacy_a):
+    from django.http import QueryDict
+
+    from payments.forms import allocations_from
+
+    slip = PaymentSlipFactory(pharmacy=pharmacy_a, total=Decimal("100.00"))
+    data = QueryDict(mutable=True)
+    data.setlist("slip", [str(slip.pk), str(slip.pk)])
+    data[f"amount_{slip.pk}"] = "100,00"
+    allocations, errors = allocations_from(data, PaymentSlip.objects.filter(pharmacy=pharmacy_a))
+    assert allocations == [(slip, Decimal("100.00"))] and errors == []
