@@ -78,10 +78,12 @@ WITH payer AS MATERIALIZED (  -- every known payer's words, normalised once
         SELECT ' ' || trim(match_normalize(operator)) || ' ' FROM claims_organism WHERE operator <> ''
         UNION ALL
         SELECT ' ' || w || ' ' FROM unnest(%(payer_words)s::text[]) w
-        UNION ALL  -- a bare numeric label carries the payer's code digits (as the matching)
-        SELECT right(regexp_replace(code, '[^0-9]', '', 'g'), 9) FROM claims_organism
+        UNION ALL  -- the payer's code digits opening a word (an insurer's transfer reference
+                   -- starts with them, as the matching reads it), never inside a longer
+                   -- number (a SIRET or a card merchant's number that happens to hold them)
+        SELECT ' ' || right(regexp_replace(code, '[^0-9]', '', 'g'), 9) FROM claims_organism
     ) t (term)
-    WHERE length(trim(term)) >= 3 AND (term LIKE ' %%' OR length(term) = 9)
+    WHERE length(trim(term)) >= 3
 ), rule AS MATERIALIZED (
     SELECT ' ' || trim(match_normalize(pattern)) || ' ' AS term, kind,
            kind = ANY(%(credit_kinds)s::text[]) AS credit

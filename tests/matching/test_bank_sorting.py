@@ -284,3 +284,12 @@ def test_a_line_written_by_sql_without_a_kind_is_sorted_by_the_night(pharmacy_a)
     assert (line.kind, line.kind_source) == ("", "")
     nightly_run(pharmacy_id=pharmacy_a.pk, day=dt.date(2026, 10, 20))
     assert _sorted(line) == ("card", "label")
+
+
+def test_a_payers_code_digits_inside_a_longer_number_name_no_payer(pharmacy_a):
+    """A card merchant's number or a SIRET may hold a payer's 9 digits: only a reference
+    opening with them (as insurers write theirs) names the payer."""
+    OrganismFactory(kind="AMO", code="016910000", name="CPAM du Rhône")
+    merchant = _line(pharmacy_a, "640.00", "VIR SIRET 80016910000123")
+    bank_lines_classify(pharmacy_id=pharmacy_a.pk)
+    assert _sorted(merchant) == ("other_credit", "sign")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from backoffice.selectors import annotate_figures
-from payments.models import BankLine
+from payments.models import BankLine, Reconciliation
 from payments.selectors import unmatched_insurer_transfers, unmatched_insurer_transfers_total
 from pharmacies.models import Pharmacy
 from reports.dashboard import pharmacy_dashboard
@@ -48,6 +48,7 @@ def generated(tmp_path_factory) -> Path:
 @pytest.fixture
 def night(generated, db):
     truth: dict[tuple[int, str], tuple[str, Decimal]] = {}
+    slips_paid: dict[tuple[int, str], set[str]] = {}  # the truth's slips of each transfer
     last_month_transfers: set[tuple[int, str]] = set()
     formats = set()
     pharmacies = []
@@ -68,10 +69,12 @@ def night(generated, db):
                 truth[pharmacy.pk, bank_ref] = (kind, Decimal(amount))
                 if last and kind == "insurer":
                     last_month_transfers.add((pharmacy.pk, bank_ref))
+            for transfer in month_truth["transfers"]:
+                slips_paid[pharmacy.pk, transfer["bank_ref"]] = set(transfer["bordereaux"])
     assert formats == set(PREFERRED)
     for pharmacy in pharmacies:
         assert nightly_run(pharmacy_id=pharmacy.pk, day=NIGHT) == "done"
-    return {"truth": truth, "last_month_transfers": last_month_transfers,
+    return {"truth": truth, "slips_paid": slips_paid, "last_month_transfers": last_month_transfers,
             "pharmacies": pharmacies}
 
 
@@ -92,6 +95,15 @@ def test_unmatched_transfers_are_the_insurers_transfers_left_unmatched_exactly(n
     assert night["last_month_transfers"] <= left and night["last_month_transfers"]
     # Automatic links settle a transfer in full: what is left of each is its amount.
     assert not BankLine.objects.filter(status=BankLine.Status.PARTIAL).exists()
+    # And the lines counted as settled are settled by the truth's own slips (no false
+    # match hides a transfer from the figure): "left" is the truth's, not the database's.
+    linked: dict[tuple[int, str], set[str]] = {}
+    for pharmacy_id, bank_ref, slip in Reconciliation.objects.values_list(
+        "bank_line__pharmacy_id", "bank_line__bank_reference", "slip__reference"
+    ):
+        linked.setdefault((pharmacy_id, bank_ref), set()).add(slip)
+    matched = {key for key, (kind, _) in truth.items() if kind == "insurer"} - left
+    assert matched and all(linked.get(key) == night["slips_paid"][key] for key in matched)
 
     for pharmacy in night["pharmacies"]:
         expected = {key for key in left if key[0] == pharmacy.pk}
