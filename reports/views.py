@@ -5,6 +5,7 @@ comparison across a manager's pharmacies."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest
@@ -181,7 +182,7 @@ def rejections(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> Templat
     filters = {key: request.GET.get(key, "") for key in DRILL_FILTER_LABELS}
     queryset = selectors.month_rejections(pharmacy=pharmacy, month=month, filters=filters)
     page = Paginator(queryset, 100).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query = urlencode({key: value for key, value in filters.items() if value})
     context = {"pharmacy": pharmacy, "page": page, "filters": query} | _month_nav(month, notice)
     template = "reports/rejections.html#rows" if request.htmx else "reports/rejections.html"
     return TemplateResponse(request, template, context)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.money import format_decimal
 from core.problems import Problem
 
 # The report shows this many problems; the count says how many there were.
@@ -87,9 +88,9 @@ class ImportResult:
         for (column, message), (count, lines) in grouped.items():
             first = ", ".join(str(n) for n in lines if n is not None)
             where = (
-                f"toutes les lignes du fichier ({_integer(count)})"
+                f"toutes les lignes du fichier ({format_decimal(count, 0)})"
                 if isinstance(rows, int) and count >= rows
-                else f"{_integer(count)} lignes"
+                else f"{format_decimal(count, 0)} lignes"
             )
             shown.append(
                 Problem(lines[0], column, f"{message} — sur {where}, dont les lignes {first} …")
@@ -97,7 +98,3 @@ class ImportResult:
         shown.sort(key=lambda p: (p.line is None, p.line or 0))
         represented = sum(g[0] for g in grouped.values()) + len(shown) - len(grouped)
         return shown, max(self.problem_count - represented, 0)
-
-
-def _integer(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")  # 3 338, the French way

@@ -95,3 +95,12 @@ def test_odd_drill_down_parameters_never_answer_a_500(login, titulaire_a, query)
     for url in (f"{base}statistiques/rejets/", f"{base}statistiques/impayes/", f"{base}export/rejets.xlsx",
                 f"{base}export/impayes.xlsx"):
         assert client.get(url, query).status_code == 200, (url, query)
+
+
+def test_the_drill_down_keeps_odd_filter_values_encoded(login, titulaire_a, pharmacy_a):
+    from django.urls import reverse
+
+    url = reverse("reports:rejections", args=[pharmacy_a.pk])
+    response = login(titulaire_a).get(url, {"motif": "a&page=9 b"})
+    assert response.status_code == 200
+    assert response.context["filters"] == "motif=a%26page%3D9+b"
