@@ -28,6 +28,7 @@ JOB_LABELS = {
     "unpaid_flag": "repérage des impayés",
     "delegation_rules": "répartition des rejets",
     "import": "Import de fichier",
+    "depot": "Dépôt automatique (jeton)",
 }
 
 

@@ -79,6 +79,11 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
     )
+    # A file a machine deposited (`POST /api/…/depots/`): the token it used; no `created_by`.
+    api_token = models.ForeignKey(
+        "pharmacies.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="imports",
+        db_index=False, verbose_name="jeton de dépôt",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
     # A returns import: when the nightly job applied its lines to their claims.

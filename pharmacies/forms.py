@@ -49,3 +49,11 @@ class StaffMemberForm(forms.Form):
         if data.get("username") and not data.get("email") and not self.fields["username"].disabled:
             self.add_error("email", "Un e-mail est nécessaire pour créer un accès.")
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Nom du jeton", max_length=100,
+        help_text="Pour le reconnaître : l'ordinateur ou le logiciel qui déposera les fichiers "
+                  "(ex. « Poste comptoir 1 — export LGO »).",
+    )

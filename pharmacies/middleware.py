@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+
+from pharmacies.api_tokens import API_PATH_PREFIX
 
 
 class PrivateNoStoreMiddleware:
@@ -37,7 +39,10 @@ class RequestBodyLimitMiddleware:
     nothing of an oversized body is spooled: not by the CSRF check (which reads the
     form), not by the upload handlers. A signed-in person may send an imported file's
     worth (`REQUEST_BODY_MAX_BYTES`); anyone else a login form's worth
-    (`ANONYMOUS_BODY_MAX_BYTES`), so an anonymous upload is refused unread too.
+    (`ANONYMOUS_BODY_MAX_BYTES`), so an anonymous upload is refused unread too. A
+    machine's deposit (`pharmacies.api_tokens`) has no session: under `API_PATH_PREFIX`
+    with a `Bearer` token it may send a file's worth too, as its view checks the token
+    from the headers before it reads the body; a Bearer header anywhere else changes nothing.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
@@ -48,7 +53,11 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return _too_large(request, "Taille de la requête illisible.", status=400)
-        if length > settings.ANONYMOUS_BODY_MAX_BYTES and not request.user.is_authenticated:
+        if (
+            length > settings.ANONYMOUS_BODY_MAX_BYTES
+            and not request.user.is_authenticated
+            and not _token_deposit(request)
+        ):
             return _too_large(request, "Connectez-vous avant d'envoyer un fichier.", status=403)
         if length > settings.REQUEST_BODY_MAX_BYTES:
             limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
@@ -61,8 +70,19 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
+def _token_deposit(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PATH_PREFIX) and request.headers.get(
+        "Authorization", ""
+    ).lower().startswith("bearer ")
+
+
 def _too_large(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    response = render(request, "refused_request.html", {"message": message}, status=status)
+    if request.path_info.startswith(API_PATH_PREFIX):  # a script reads JSON (claims.api)
+        response: HttpResponse = JsonResponse(
+            {"status": "refusé", "message": message}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
+    else:
+        response = render(request, "refused_request.html", {"message": message}, status=status)
     # The body was not read: the connection cannot carry another request.
     response["Connection"] = "close"
     return response

@@ -194,3 +194,53 @@ class JobRun(models.Model):
             models.UniqueConstraint(fields=["pharmacy", "job", "period"], name="unique_job_run")
         ]
         indexes = [models.Index(fields=["pharmacy", "job", "-finished_at"])]
+
+
+# Who may deposit files for the pharmacy without a person: its creation, revocation and
+# every use are audited (each use updates `last_used_at`, with the deposit in the context).
+@audit_tracked(fields=["pharmacy", "name", "prefix", "created_by", "revoked_at", "revoked_by", "last_used_at"],
+               identity="name")
+class ApiToken(models.Model):
+    """A secret a pharmacy's machine sends (`Authorization: Bearer …`) to deposit files.
+
+    Here, in `pharmacies`, and not in `claims`, because a token is part of the access rule:
+    it decides which one pharmacy a request may write into, and it is read before any
+    row-level scope exists (the request has no user), like `StaffMember`; so its table and
+    its trail stay outside row-level security (`ACCESS_RULE_TABLES`) and hold no health data.
+
+    Only a SHA-256 of the token is kept: the token is 256 random bits
+    (`secrets.token_urlsafe(32)`), so no dictionary can guess it and a slow hash would add
+    nothing but cost to every deposit; a fast hash lets the deposit find it by an index. The
+    first characters (`prefix`) are kept in clear so a person can tell which token a machine
+    holds. Its only use is depositing import files for `pharmacy`.
+    """
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField("nom", max_length=100)
+    prefix = models.CharField("début du jeton", max_length=16)
+    token_hash = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "jeton de dépôt"
+        verbose_name_plural = "jetons de dépôt"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["pharmacy", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def history_label(self) -> str:
+        return f"« {self.name} »"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -21,9 +21,10 @@ Who sets what (see docs/decisions.md, "Row-level security"):
   (`OperatorCommand`, `pre_migrate`), because whoever runs them already holds
   the server.
 
-Three tables stay outside: `Pharmacy`, `StaffMember` and `ManagerAssignment`
-are what the access rule reads to compute the scope in the first place (and
-their audit trails, which hold no health data either).
+Four tables stay outside: `Pharmacy`, `StaffMember` and `ManagerAssignment`
+are what the access rule reads to compute the scope in the first place, and
+`ApiToken` what a deposit without a user is let in by (and their audit trails,
+which hold no health data either).
 
 A superuser (or a role with BYPASSRLS) is never subject to row-level security:
 the application must connect as an ordinary role that owns its tables
@@ -54,6 +55,8 @@ POLICY_NAME = "tenant_isolation"
 ACCESS_RULE_TABLES = frozenset({
     "pharmacies_pharmacy", "pharmacies_staffmember", "backoffice_managerassignment",
     "pharmacies_pharmacyhistory", "pharmacies_staffmemberhistory", "backoffice_managerassignmenthistory",
+    # A deposit's token says which pharmacy the request may enter: read before any scope.
+    "pharmacies_apitoken", "pharmacies_apitokenhistory",
 })
 
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from claims.ageing import AGE_BUCKETS, age_filter
 from claims.expected_files import open_expected_file_alerts
+from claims.imports.selectors import imports_awaiting_confirmation
 from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
 from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
@@ -107,6 +108,7 @@ def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
         ),
         # "Fichier attendu": the kinds of file late beyond their rhythm (claims.expected_files).
         "late_files": open_expected_file_alerts(pharmacies=only).get(pharmacy.pk, []),
+        "imports_to_confirm": imports_awaiting_confirmation(pharmacy=pharmacy),
         "nightly": JobRun.objects.filter(pharmacy=pharmacy, job=JobRun.Job.NIGHTLY)
         .order_by("-started_at", "-pk")
         .first(),

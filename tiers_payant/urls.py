@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from backoffice import views
 from pharmacies import account_views, two_factor_views
+from pharmacies.api_tokens import API_PATH_PREFIX
 from pharmacies import urls as pharmacies_urls
 from reports import urls as reports_urls
 from tiers_payant import health
@@ -84,6 +85,8 @@ urlpatterns = [
     path("pharmacies/<int:pharmacy_id>/paiements/", include("payments.urls")),
     path("pharmacies/<int:pharmacy_id>/imports/", include("claims.urls")),
     path("backoffice/", include(backoffice_patterns)),
+    # Machines deposit files with a token (claims.api); the body limit knows this prefix.
+    path(API_PATH_PREFIX.lstrip("/"), include("claims.api_urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
     # For the proxy and the orchestrator (docker-compose.yml healthchecks).

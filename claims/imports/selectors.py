@@ -55,7 +55,7 @@ FORMAT_LABELS = {
 def import_history(*, pharmacy: Pharmacy, limit: int = 100) -> list[ImportBatch]:
     batches = list(
         ImportBatch.objects.filter(pharmacy=pharmacy)
-        .select_related("created_by")
+        .select_related("created_by", "api_token")
         .order_by("-created_at")[:limit]
     )
     for batch in batches:
@@ -70,7 +70,7 @@ def import_format_label(*, batch: ImportBatch) -> str:
 def import_batch_get(*, user: User, pharmacy: Pharmacy, batch_id: int) -> ImportBatch:
     """The batch of this pharmacy, or 404 (also when the user may not see the pharmacy)."""
     return get_visible_or_404(
-        ImportBatch.objects.filter(pharmacy=pharmacy).select_related("created_by", "pharmacy"),
+        ImportBatch.objects.filter(pharmacy=pharmacy).select_related("created_by", "api_token", "pharmacy"),
         user,
         pk=batch_id,
     )
@@ -89,3 +89,13 @@ def import_batch_summary(*, batch: ImportBatch) -> list[tuple[str, object, str]]
             value = dt.date.fromisoformat(value)
         rows.append((label, value, kind))
     return rows
+
+
+def imports_awaiting_confirmation(*, pharmacy: Pharmacy) -> list[ImportBatch]:
+    """Files a machine deposited that wait for a person's confirmation (claims.imports.deposits),
+    oldest first: the pharmacy's dashboard lists them until someone confirms or cancels."""
+    return list(
+        ImportBatch.objects.filter(
+            pharmacy=pharmacy, status=ImportBatch.Status.PREVIEW, api_token__isnull=False
+        ).select_related("api_token").order_by("created_at")
+    )

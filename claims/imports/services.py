@@ -26,7 +26,7 @@ from claims.imports.returns_sql import returns_import
 from claims.imports.storage import file_fingerprint, import_file_discard, import_file_path
 from claims.models import ImportBatch
 from core.problems import MAX_IMPORT_BYTES, ImportFileError, Problem, check_size
-from pharmacies.models import Pharmacy, User
+from pharmacies.models import ApiToken, Pharmacy, User
 
 # Claims' own kinds; bank statements are payments' (registered by payments.apps).
 importer_register(kind=ImportBatch.Kind.CLAIMS, importer=claims_import)
@@ -45,6 +45,14 @@ class ImportRefused(Exception):
         super().__init__(message)
 
 
+class ImportAlreadyDone(ImportRefused):
+    """The very same file was imported before (`earlier`): refused, but nothing is wrong."""
+
+    def __init__(self, earlier: ImportBatch):
+        self.earlier = earlier
+        super().__init__(earlier_import_message(earlier))
+
+
 def import_max_bytes() -> int:
     """Size limit of an imported file (settings.IMPORT_MAX_BYTES, else the parsers' limit)."""
     return getattr(settings, "IMPORT_MAX_BYTES", MAX_IMPORT_BYTES)
@@ -61,7 +69,12 @@ def import_size_check(*, size: int, max_bytes: int | None = None) -> None:
 def earlier_import_message(batch: ImportBatch) -> str:
     when = timezone.localtime(batch.committed_at or batch.created_at)
     user = batch.created_by
-    who = (user.get_full_name() or user.username) if user else "un script"
+    if user:
+        who = user.get_full_name() or user.username
+    elif batch.api_token_id:
+        who = f"le dépôt automatique « {batch.api_token.name} »"
+    else:
+        who = "un script"
     return (
         f"Ce fichier a déjà été importé le {when:%d/%m/%Y à %H:%M} "
         f"(« {batch.file_name} », par {who}) : il n'est pas importé une seconde fois."
@@ -77,16 +90,13 @@ def import_batch_create(
     size: int,
     user: User | None = None,
     max_bytes: int | None = None,
+    api_token: ApiToken | None = None,
 ) -> ImportBatch:
     """Check the file (size, already imported, format) and record it as pending."""
     import_size_check(size=size, max_bytes=max_bytes)
-    earlier = (
-        ImportBatch.objects.filter(pharmacy=pharmacy, sha256=sha256, status=ImportBatch.Status.COMMITTED)
-        .select_related("created_by")
-        .first()
-    )
+    earlier = import_batch_earlier(pharmacy=pharmacy, sha256=sha256)
     if earlier is not None:
-        raise ImportRefused(earlier_import_message(earlier))
+        raise ImportAlreadyDone(earlier)
     with open(path, "rb") as stream:
         try:
             kind, file_format = detect_kind(stream.read(64 * 1024))
@@ -100,6 +110,16 @@ def import_batch_create(
         sha256=sha256,
         size_bytes=size,
         created_by=user,
+        api_token=api_token,
+    )
+
+
+def import_batch_earlier(*, pharmacy: Pharmacy, sha256: str) -> ImportBatch | None:
+    """The committed import of this very file in this pharmacy, if any."""
+    return (
+        ImportBatch.objects.filter(pharmacy=pharmacy, sha256=sha256, status=ImportBatch.Status.COMMITTED)
+        .select_related("created_by", "api_token")
+        .first()
     )
 
 
@@ -216,9 +236,7 @@ def _run(batch: ImportBatch, path: Path, *, commit: bool) -> ImportResult:
         result.add_problems([Problem(None, None, "Le fichier n'est plus disponible : déposez-le à nouveau.")])
     except DatabaseError as error:
         # The unique constraint on (pharmacy, sha256) of committed files: a twin upload won.
-        earlier = ImportBatch.objects.filter(
-            pharmacy=batch.pharmacy, sha256=batch.sha256, status=ImportBatch.Status.COMMITTED
-        ).select_related("created_by").first()
+        earlier = import_batch_earlier(pharmacy=batch.pharmacy, sha256=batch.sha256)
         result = ImportResult()
         if isinstance(error, IntegrityError) and earlier is not None:
             result.add_problems([Problem(None, None, earlier_import_message(earlier))])

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from backoffice.models import LetterTemplate, Reminder
 from claims.models import ImportBatch
 from payments.models import BankRule, MatchProposal, Reconciliation
+from pharmacies.api_tokens import API_PATH_PREFIX, api_token_create
 from pharmacies.models import StaffRole
 from rejections.models import Attachment
 from reports.models import MonthlyReport
@@ -81,8 +82,9 @@ def victim_world(pharmacy_a, titulaire_a, tmp_path, settings):
     )
     staff = titulaire_a.staff_member
     rule = BankRule.objects.create(pharmacy=pharmacy_a, pattern="REMISE TPE", kind="card")
+    token, _ = api_token_create(pharmacy=pharmacy_a, user=titulaire_a, name="Poste A")
     return {
-        "rule_id": rule.pk,
+        "rule_id": rule.pk, "token_id": token.pk,
         "pharmacy_id": pharmacy_a.pk, "pk": rejection.pk, "attachment_id": attachment.pk,
         "staff_id": staff.pk, "report_id": report.pk, "proposal_id": proposal.pk,
         "bank_line_id": line.pk, "reconciliation_id": reconciliation.pk, "batch_id": batch.pk,
@@ -124,6 +126,9 @@ def test_every_url_is_closed_to_outsiders(client, victim_world, pharmacy_a, phar
                     redirected_to_login = response.status_code == 302 and response["Location"].startswith(
                         reverse("login")
                     )
+                    # The API's "log in first": a token is asked for, whatever the session.
+                    if url.startswith(API_PATH_PREFIX) and response.status_code == 401:
+                        redirected_to_login = response["WWW-Authenticate"].startswith("Bearer")
                     if response.status_code not in ALLOWED and not redirected_to_login:
                         leaks.append((outsider.username, url, response.request["REQUEST_METHOD"], response.status_code))
             if not params or params == {"template_id"}:
