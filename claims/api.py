@@ -19,7 +19,14 @@ from django.views.decorators.http import require_POST
 
 from audit.context import audit_job
 from claims.forms import DepositForm
-from claims.imports.deposits import ALREADY_IMPORTED, IMPORTED, REFUSED, TO_CONFIRM, Deposit, import_deposit
+from claims.imports.deposits import (
+    ALREADY_IMPORTED,
+    IMPORTED,
+    REFUSED,
+    TO_CONFIRM,
+    Deposit,
+    import_deposit,
+)
 from claims.imports.selectors import import_format_label
 from claims.models import ImportBatch
 from pharmacies.api_tokens import ApiTokenRefused, api_token_authenticate, api_token_use_record

@@ -5,8 +5,8 @@ from django.urls import include, path
 
 from backoffice import views
 from pharmacies import account_views, two_factor_views
-from pharmacies.api_tokens import API_PATH_PREFIX
 from pharmacies import urls as pharmacies_urls
+from pharmacies.api_tokens import API_PATH_PREFIX
 from reports import urls as reports_urls
 from tiers_payant import health
 

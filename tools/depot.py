@@ -41,7 +41,7 @@ def multipart(path):
         f"--{boundary}\r\n"
         f'Content-Disposition: form-data; name="fichier"; filename="{name}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode("utf-8")
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode("ascii")
     return head + path.read_bytes() + tail, f"multipart/form-data; boundary={boundary}"
 
