@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0013_claim_status_taken_back'),
+        ('claims', '0014_expected_file_alert'),
         ('pharmacies', '0007_api_token'),
     ]
 
