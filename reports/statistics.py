@@ -163,7 +163,8 @@ class PercentileCont(Aggregate):
     """PostgreSQL's ordered-set aggregate: percentile_cont(f) WITHIN GROUP (ORDER BY x)."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    # %(filter)s: Django renders `filter=` there (FILTER (WHERE …)), else nothing.
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
     output_field = FloatField()
 
     def __init__(self, expression, fraction: float, **extra):

@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from backoffice import views
+from backoffice import payer_views, views
 from pharmacies import account_views, two_factor_views
 from pharmacies import urls as pharmacies_urls
 from pharmacies.api_tokens import API_PATH_PREFIX
@@ -35,6 +35,8 @@ backoffice_patterns = (
             views.delegation_edit,
             name="delegation_edit",
         ),
+        path("payeurs/", payer_views.payers, name="payers"),
+        path("payeurs/<int:organism_id>/", payer_views.payer, name="payer"),
         path("modeles/", views.letter_templates, name="letter_templates"),
         path("modeles/nouveau/", views.letter_template_edit, name="letter_template_new"),
         path("modeles/<int:template_id>/", views.letter_template_edit, name="letter_template_edit"),
@@ -63,6 +65,12 @@ backoffice_patterns = (
     "backoffice",
 )
 
+# A payer seen from one pharmacy (issue 20): in the `pharmacies` namespace with its other pages.
+payer_pages = [
+    path("<int:pharmacy_id>/payeurs/", payer_views.pharmacy_payers, name="payers"),
+    path("<int:pharmacy_id>/payeurs/<int:organism_id>/", payer_views.pharmacy_payer, name="payer"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("comptes/", include("django.contrib.auth.urls")),
@@ -78,7 +86,7 @@ urlpatterns = [
         name="account_end_other_sessions",
     ),
     # One `pharmacies` namespace: the staff pages, the home page and staff statistics (reports).
-    path("pharmacies/", include((pharmacies_urls.urlpatterns + reports_urls.pharmacy_pages, "pharmacies"))),
+    path("pharmacies/", include((pharmacies_urls.urlpatterns + reports_urls.pharmacy_pages + payer_pages, "pharmacies"))),
     # Reports: /pharmacies/<id>/rapports/… and /rapports/comparaison/
     path("", include("reports.urls")),
     path("pharmacies/<int:pharmacy_id>/", include("rejections.urls")),

@@ -89,6 +89,7 @@ def victim_world(pharmacy_a, titulaire_a, tmp_path, settings):
         "staff_id": staff.pk, "report_id": report.pk, "proposal_id": proposal.pk,
         "bank_line_id": line.pk, "reconciliation_id": reconciliation.pk, "batch_id": batch.pk,
         "reminder_id": reminder.pk, "template_id": template.pk, "kind": "rejets",
+        "organism_id": claim.organism_id,
     }
 
 
