@@ -174,7 +174,7 @@ def test_payer_names_link_to_the_payer_page(client, world, pharmacy_a, manager_a
     from backoffice.models import Reminder
 
     Reminder.objects.create(pharmacy=pharmacy_a, organism=world["p"], sent_on=dt.date(2026, 11, 2),
-                            next_on=dt.date(2026, 11, 17), total=AMOUNT)
+                            next_on=dt.date(2026, 11, 17), total=AMOUNT, created_by=manager_a)
     login(client, manager_a)
     link = reverse("pharmacies:payer", args=[pharmacy_a.pk, world["p"].pk])
     assert link in client.get(reverse("backoffice:reminders", args=[pharmacy_a.pk])).text
