@@ -277,13 +277,14 @@ REMINDER_CLAIMS_PER_PAGE = 50
 
 
 def remindable_claims(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QuerySet[Claim]:
-    """The claims one may remind a payer of: those at risk (claims/due.py, docs/figures.md),
-    still owed though rejected, paid in part, taken back or unanswered past their delay.
+    """The claims one may remind a payer of: those to claim from the payer (claims/due.py,
+    docs/figures.md), unanswered past their delay or paid in part; a rejected or taken-back
+    claim needs the pharmacy to act first, a letter would ask for money not yet owed.
 
     The one definition behind the reminders page, its form and `reminder_create`.
     """
     today = today or timezone.localdate()
-    return Claim.objects.filter(due.at_risk(today), pharmacy=pharmacy)
+    return Claim.objects.filter(due.to_claim_from_payer(today), pharmacy=pharmacy)
 
 
 def reminder_candidates(
@@ -422,7 +423,7 @@ def organisms_with_candidates(*, pharmacy: Pharmacy, today: dt.date | None = Non
 
 def reminders_for(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QuerySet[Reminder]:
     """The pharmacy's reminders; `due` marks the latest one per payer whose next reminder
-    date has come while some of its claims are still at risk (claims/due.py)."""
+    date has come while some of its claims are still to claim from the payer (claims/due.py)."""
     today = today or timezone.localdate()
     superseded = Exists(
         Reminder.objects.filter(
@@ -430,7 +431,7 @@ def reminders_for(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QueryS
         )
     )
     still_open = Exists(
-        ReminderClaim.objects.filter(due.at_risk(today, "claim__"), reminder=OuterRef("pk"))
+        ReminderClaim.objects.filter(due.to_claim_from_payer(today, "claim__"), reminder=OuterRef("pk"))
     )
     return (
         Reminder.objects.filter(pharmacy=pharmacy)

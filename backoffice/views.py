@@ -229,7 +229,7 @@ def reminders(request: HttpRequest, pharmacy: Pharmacy) -> TemplateResponse | Ht
             "groups": groups,
             "payer_claims": payer_claims,
             "summary": reminder_summary(pharmacy=pharmacy),
-            "at_risk_words": WORDS["at_risk"],  # what may be reminded, in the figures' words
+            "claim_words": WORDS["to_claim_from_payer"],  # what may be reminded, in the figures' words
             "organisms": organisms_with_candidates(pharmacy=pharmacy),
             "organism_id": organism_id,
             "reminders": reminders_for(pharmacy=pharmacy)[:RECENT_REMINDERS],

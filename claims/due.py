@@ -17,6 +17,8 @@ Each open claim is of exactly one **kind**, which says what to do next:
                 refacturer ou contester.
 
 **At risk** (à risque) is what is owed on every open claim but those `waiting`.
+**To claim from the payer** (à réclamer à l'organisme) is `to_remind` plus `partial`:
+what a reminder letter asks for.
 
 Everything here is an expression or a Q object to put inside a filter or an
 aggregate (`Sum(outstanding(), filter=overdue(day))`), never a loop over rows.
@@ -48,8 +50,6 @@ from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, ClaimStatus
 
 # What is still owed on these claims (the others are paid, re-invoiced or lost).
 OPEN_STATUSES = OPEN_CLAIM_STATUSES
-# No answer from the payer (yet): the due date decides between waiting and to remind.
-SILENT_STATUSES = (ClaimStatus.TRANSMITTED, ClaimStatus.UNPAID)
 
 
 def unpaid_margin_days() -> int:
@@ -75,6 +75,8 @@ KINDS: dict[str, Kind] = {
     )
 }
 AT_RISK_KINDS = ("to_remind", "rejected", "partial", "taken_back")
+# What the payer owes with nothing for the pharmacy to do first (`to_claim_from_payer`).
+TO_CLAIM_FROM_PAYER_KINDS = ("to_remind", "partial")
 
 
 class _DatePlusDays(Func):
@@ -127,19 +129,9 @@ def is_open(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": OPEN_STATUSES})
 
 
-def past_due(day: dt.date, prefix: str = "") -> Q:
-    """Its due date is past on `day` (the payer should have answered), owed or not."""
-    return Q(LessThan(due_on(prefix), Value(day)))
-
-
 def late(day: dt.date, prefix: str = "") -> Q:
     """More than the margin past its due date on `day`, owed or not."""
     return Q(LessThan(overdue_from(prefix), Value(day)))
-
-
-def is_due(day: dt.date, prefix: str = "") -> Q:
-    """Open and its due date is past on `day` (the payer should have answered)."""
-    return is_open(prefix) & past_due(day, prefix)
 
 
 def overdue(day: dt.date, prefix: str = "") -> Q:
@@ -164,12 +156,11 @@ def waiting(day: dt.date, prefix: str = "") -> Q:
     return _silent(prefix) & ~late(day, prefix)
 
 
-def of_kind(key: str, day: dt.date, prefix: str = "") -> Q:
-    if key == "to_remind":
-        return to_remind(day, prefix)
-    if key == "waiting":
-        return waiting(day, prefix)
-    return Q(**{f"{prefix}status": key})
+def to_claim_from_payer(day: dt.date, prefix: str = "") -> Q:
+    """Owed by the payer with nothing for the pharmacy to do first: the claims `to_remind`
+    and the remainders of `partial` payments (à réclamer à l'organisme). What a reminder
+    letter asks a payer to pay; rejected and taken-back claims need the pharmacy first."""
+    return to_remind(day, prefix) | Q(**{f"{prefix}status": ClaimStatus.PARTIAL})
 
 
 # Rejected, paid in part, taken back, flagged unpaid: at risk whatever their age.
@@ -190,7 +181,7 @@ def at_risk(day: dt.date, prefix: str = "") -> Q:
 def kind_expression(day: dt.date, prefix: str = "") -> Case:
     """The claim's kind key (KINDS) on `day`, as SQL; '' for a claim no longer owed.
 
-    The same rules as `to_remind`, `waiting` and `of_kind`, written so that the one
+    The same rules as `to_remind`, `waiting` and the statuses, written so that the one
     date comparison is compiled and computed once per claim: the figures group by it.
     """
     status = f"{prefix}status"

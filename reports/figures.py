@@ -5,9 +5,10 @@ For a set of pharmacies and a day, from the claims still owed on that day
 
 - owed        (en attente de paiement): every claim still owed;
 - each kind   (à relancer, à refacturer, à réclamer, paiement repris, pas encore échu);
-- due         (échu): owed and past its due date;
 - overdue     (en retard): owed more than the margin after its due date;
 - to remind   (à relancer): no answer at all and overdue;
+- to claim from the payer (à réclamer à l'organisme): to remind plus the remainders of
+              partial payments, what a reminder letter asks for;
 - at risk     (à risque): owed on every claim but those still waiting for their delay;
 - recovered   (récupéré): paid on rejected claims' re-invoices (or on the claims
               themselves) during a period, every euro, partial payments included;
@@ -22,6 +23,7 @@ over claims.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import astuple, dataclass
 from decimal import Decimal
 
@@ -39,7 +41,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from claims import due
-from claims.models import MONEY_FIELD, Claim, ReturnLine, ReturnStatus
+from claims.models import MONEY_FIELD, Claim, ReturnLine
+from core.statuses import MONEY_RETURN_STATUSES
 from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import Pharmacy
 from rejections.models import Rejection
@@ -48,24 +51,28 @@ ZERO = Decimal("0.00")
 
 # What each figure is called and what it means, in the words of docs/figures.md (a test
 # checks that the doc says each sentence): pages and the PDF show these, never their own.
-WORDS: dict[str, tuple[str, str]] = {
+# `{margin}` is the UNPAID_MARGIN_DAYS setting the rule uses ("30 jours"); the doc names it
+# "la marge (30 jours par défaut)".
+_WORDING: dict[str, tuple[str, str]] = {
     "owed": ("En attente de paiement",
              "Tout ce que les organismes doivent encore sur les factures transmises : "
              "le montant demandé moins ce qui a déjà été payé."),
     "due_on": ("Échéance",
                "La date à laquelle l'organisme paie d'habitude : date de transmission de la "
                "facture plus le délai habituel de cet organisme."),
-    "due": ("Échu",
-            "Ce qui reste dû sur les factures dont l'échéance est passée."),
     "overdue": ("En retard",
-                "Ce qui reste dû plus de 30 jours après l'échéance, quelle que soit la "
+                "Ce qui reste dû passé l'échéance plus {margin}, quelle que soit la "
                 "réponse de l'organisme."),
     "to_remind": ("À relancer",
-                  "Les factures restées sans aucune réponse de l'organisme plus de 30 jours "
-                  "après leur échéance : il faut envoyer une relance."),
+                  "Les factures restées sans aucune réponse de l'organisme passé leur "
+                  "échéance plus {margin} : il faut envoyer une relance."),
+    "to_claim_from_payer": ("À réclamer à l'organisme",
+                            "Ce qui reste dû sur les factures à relancer et les restes de "
+                            "paiements partiels : ce que l'organisme doit sans que la pharmacie "
+                            "ait d'abord à agir, ce que demande une lettre de relance."),
     "at_risk": ("Montant à risque",
                 "Ce qui reste dû sur les factures rejetées, payées en partie, reprises par un "
-                "indu ou restées sans réponse plus de 30 jours après l'échéance : l'argent qui "
+                "indu ou restées sans réponse passé l'échéance plus {margin} : l'argent qui "
                 "ne viendra pas sans une action de la pharmacie."),
     "recovered": ("Montant récupéré",
                   "Tout ce qui a été payé dans le mois sur les factures refacturées après un "
@@ -76,6 +83,29 @@ WORDS: dict[str, tuple[str, str]] = {
                             "prélèvements, frais et autres mouvements du compte n'en font pas "
                             "partie (hors tiers-payant)."),
 }
+DOCUMENTED_MARGIN = "la marge (30 jours par défaut)"
+
+
+class _Words(Mapping[str, tuple[str, str]]):
+    """Key → (label, sentence), the margin of today's setting written in."""
+
+    def __getitem__(self, key: str) -> tuple[str, str]:
+        label, sentence = _WORDING[key]
+        return label, sentence.format(margin=f"{due.unpaid_margin_days()} jours")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WORDING)
+
+    def __len__(self) -> int:
+        return len(_WORDING)
+
+    def documented(self) -> dict[str, tuple[str, str]]:
+        """The words as docs/figures.md writes them, the margin named."""
+        return {key: (label, sentence.format(margin=DOCUMENTED_MARGIN))
+                for key, (label, sentence) in _WORDING.items()}
+
+
+WORDS = _Words()
 
 
 @dataclass(frozen=True)
@@ -101,10 +131,10 @@ class KindFigure:
 class MoneyFigures:
     day: dt.date
     owed: Amount
-    due: Amount
     overdue: Amount
     to_remind: Amount
     at_risk: Amount
+    to_claim_from_payer: Amount
     kinds: tuple[KindFigure, ...]  # in due.KINDS order
 
     def kind(self, key: str) -> KindFigure:
@@ -127,7 +157,7 @@ def owed_claims(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> QuerySet[Cla
 
 
 def _groups(claims: QuerySet[Claim], day: dt.date, *by: str) -> QuerySet:
-    """Count and amount owed per (`by`…, kind, overdue, past due): a few rows per pharmacy.
+    """Count and amount owed per (`by`…, kind, overdue): a few rows per pharmacy.
 
     One GROUP BY over the claims still owed (the index of the claims not paid finds
     them) by the claim-level rule of claims/due.py, each claim's kind and dates computed
@@ -138,9 +168,8 @@ def _groups(claims: QuerySet[Claim], day: dt.date, *by: str) -> QuerySet:
         claims.annotate(
             kind=due.kind_expression(day),
             late=ExpressionWrapper(due.late(day), output_field=BooleanField()),
-            past_due=ExpressionWrapper(due.past_due(day), output_field=BooleanField()),
         )
-        .values(*by, "kind", "late", "past_due")
+        .values(*by, "kind", "late")
         .annotate(n=Count("*"), amount=Sum(due.outstanding()))
         .order_by()
     )
@@ -160,10 +189,10 @@ def _fold(rows: list[dict], day: dt.date) -> MoneyFigures:
     return MoneyFigures(
         day=day,
         owed=total(lambda r: True),
-        due=total(lambda r: r["past_due"]),
         overdue=total(lambda r: r["late"]),
         to_remind=total(lambda r: r["kind"] == "to_remind"),
         at_risk=total(lambda r: r["kind"] in due.AT_RISK_KINDS),
+        to_claim_from_payer=total(lambda r: r["kind"] in due.TO_CLAIM_FROM_PAYER_KINDS),
         kinds=kinds,
     )
 
@@ -194,10 +223,6 @@ def money_figures_by_pharmacy(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -
     return figures
 
 
-# The return lines that move money (a recovery, INDU, takes it back: negative).
-MONEY_RETURNS = (ReturnStatus.PAID, ReturnStatus.PARTIAL, ReturnStatus.RECOVERY)
-
-
 def recovered(*, pharmacies: QuerySet[Pharmacy], first: dt.date, last: dt.date) -> Amount:
     """Money paid between `first` and `last` (inclusive) on rejected claims: every euro
     paid on a re-invoice (re-invoices are linked to a rejected claim only), or on the
@@ -220,7 +245,7 @@ def recovered(*, pharmacies: QuerySet[Pharmacy], first: dt.date, last: dt.date) 
     )
     lines = (
         ReturnLine.objects.filter(
-            pharmacy__in=pharmacies, claim_id__in=candidates, status__in=MONEY_RETURNS
+            pharmacy__in=pharmacies, claim_id__in=candidates, status__in=MONEY_RETURN_STATUSES  # a recovery (INDU) is negative
         )
         .alias(paid_on=Coalesce("payment_date", "return_date"))
         .filter(paid_on__gte=first, paid_on__lte=last)

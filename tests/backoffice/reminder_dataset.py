@@ -61,12 +61,18 @@ def build_reminder_candidates(
         for _ in range(count):
             number += 1
             sent = today - dt.timedelta(days=rng.randint(35, 400))
+            amount = Decimal(rng.randint(500, 30000)) / 100
+            operator = f"OP{rng.randint(1, 6)}"
+            # To claim from the payer (claims.due.to_claim_from_payer): unpaid, or the
+            # remainder of a partial payment (a quarter paid).
+            partial = rng.random() < 0.4
             claims.append(Claim(
                 pharmacy=pharmacy, invoice_number=str(number), payer_kind=organism.kind, organism=organism,
                 care_date=sent - dt.timedelta(days=1), transmission_date=sent,
-                patient_name=f"PATIENT {number}", amount_claimed=Decimal(rng.randint(500, 30000)) / 100,
-                operator_code=f"OP{rng.randint(1, 6)}",
-                status=ClaimStatus.REJECTED if rng.random() < 0.4 else ClaimStatus.UNPAID,
+                patient_name=f"PATIENT {number}", amount_claimed=amount,
+                amount_paid=(amount / 4).quantize(Decimal("0.01")) if partial else Decimal("0.00"),
+                operator_code=operator,
+                status=ClaimStatus.PARTIAL if partial else ClaimStatus.UNPAID,
                 unpaid_since=sent + dt.timedelta(days=unpaid_margin_days()),  # as the night
             ))
     for _ in range(paid):
@@ -97,7 +103,7 @@ def build_reminder_candidates(
         body="Madame, Monsieur,\n\nLes factures ci-dessous restent impayées ({total}).\n\nCordialement.",
     )
     first = list(Claim.objects.filter(pharmacy=pharmacy, organism=organisms[0], status__in=(
-        ClaimStatus.REJECTED, ClaimStatus.UNPAID)).order_by("pk")[:100])
+        ClaimStatus.PARTIAL, ClaimStatus.UNPAID)).order_by("pk")[:100])
     sent_on = today - dt.timedelta(weeks=4)
     reminder = Reminder.objects.create(
         pharmacy=pharmacy, organism=organisms[0], template=template, sent_on=sent_on,

@@ -166,7 +166,7 @@ def test_payers_come_by_amount_owed_then_oldest_claim_each_with_its_biggest_clai
     tie_recent = OrganismFactory(kind="AMC", name="EGALITE RECENTE")
     tie_old = OrganismFactory(kind="AMC", name="EGALITE ANCIENNE")
     _claims(pharmacy_a, small, ["5.00"])
-    big_claims = _claims(pharmacy_a, big, ["10.00"] * 11 + ["99.00", "10.00"], status="rejected")
+    big_claims = _claims(pharmacy_a, big, ["10.00"] * 11 + ["99.00", "10.00"], status="partial")
     _claims(pharmacy_a, tie_recent, ["50.00"], start=dt.date(2026, 10, 1))
     _claims(pharmacy_a, tie_old, ["50.00"], start=dt.date(2026, 8, 1))
     ClaimFactory(pharmacy=pharmacy_a, organism=small, status="paid", amount_claimed=Decimal("900.00"))
@@ -315,3 +315,23 @@ def test_a_big_letter_is_rendered_by_the_pdf_worker_and_its_page_says_so(
     from tiers_payant.celery import app
 
     assert app.amqp.router.route({}, render_reminder_letter.name)["queue"].name == "pdf"
+
+
+def test_only_what_the_payer_owes_without_the_pharmacy_acting_is_reminded(login, manager_a, pharmacy_a, mutuelle):
+    """Unanswered past the margin and partial remainders are asked for; a rejected claim (to
+    correct and re-invoice), an indu (to check) or one still within its delay are not."""
+    from backoffice.selectors import remindable_claims
+
+    old = dt.date(2026, 1, 5)
+    unpaid = _claims(pharmacy_a, mutuelle, ["10.00"], start=old)[0]
+    partial = ClaimFactory(pharmacy=pharmacy_a, organism=mutuelle, status="partial", transmission_date=old,
+                           amount_claimed=Decimal("40.00"), amount_paid=Decimal("15.00"))
+    silent_late = _claims(pharmacy_a, mutuelle, ["7.00"], start=old, status="transmitted")[0]
+    for status in ("rejected", "taken_back"):
+        _claims(pharmacy_a, mutuelle, ["500.00"], start=old, status=status)
+    _claims(pharmacy_a, mutuelle, ["300.00"], start=dt.date.today(), status="transmitted")
+
+    assert set(remindable_claims(pharmacy=pharmacy_a).values_list("pk", flat=True)) == {
+        unpaid.pk, partial.pk, silent_late.pk}
+    response = login(manager_a).get(reverse("backoffice:reminders", args=[pharmacy_a.pk]))
+    assert response.context["summary"] == {"count": 3, "payers": 1, "total": Decimal("42.00")}

@@ -82,9 +82,8 @@ def test_the_figures_equal_the_hand_computed_ones(known):
         "taken_back": Decimal("60.00"), "waiting": Decimal("95.00"),
     }
     assert sum(by_kind.values()) == money.owed.amount
-    # Due: past its payer's delay (7 or 28 days), answered or not: all but the claim of
-    # 28 October.
-    assert money.due.amount == Decimal("325.00")
+    # To claim from the payer (what a reminder letter asks for): to remind + partial.
+    assert (money.to_claim_from_payer.count, money.to_claim_from_payer.amount) == (3, Decimal("200.00"))
 
 
 def _xlsx_summary(client, pharmacy) -> dict[str, Decimal]:
@@ -125,7 +124,7 @@ def test_every_surface_shows_the_same_overdue_and_at_risk_amounts(known, manager
 
 def test_the_pages_and_the_pdf_use_the_words_of_the_doc(known, manager_a, login):
     doc = " ".join((Path(__file__).parents[2] / "docs" / "figures.md").read_text().split())
-    for key, (label, sentence) in WORDS.items():
+    for key, (label, sentence) in WORDS.documented().items():
         assert label in doc and sentence in doc, key
     client = login(manager_a)
     page = client.get(reverse("reports:statistics", args=[known.pk]), {"mois": "2026-10"})
@@ -152,3 +151,11 @@ def test_the_unpaid_export_gives_each_claim_its_due_date_and_next_step(known, ma
     ]
     slow = next(row for row in rows if row["Reste dû"] == 25)
     assert slow["Échéance"].date() == dt.date(2026, 10, 8)  # 10 Sept. + 28 days
+
+
+def test_the_words_say_the_margin_the_rule_uses(settings):
+    """The margin in the figures' words is the UNPAID_MARGIN_DAYS setting, not a fixed 30."""
+    settings.UNPAID_MARGIN_DAYS = 45
+    for key in ("overdue", "to_remind", "at_risk"):
+        assert "45 jours" in WORDS[key][1] and "30 jours" not in WORDS[key][1], key
+    assert "la marge (30 jours par défaut)" in WORDS.documented()["overdue"][1]
