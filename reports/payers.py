@@ -23,8 +23,10 @@ loop over claims.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -130,8 +132,10 @@ def _aggregates(day: dt.date, period: Period) -> dict:
     }
 
 
-def _card(row: dict, key: object, **names: str) -> PayerCard:
-    return PayerCard(key=key, **{name: row[name] for name in FIGURES}, **names)
+def _card(row: Mapping[str, Any], key: object, *, name: str = "", kind: str = "",
+          operator: str = "") -> PayerCard:
+    return PayerCard(key=key, **{figure: row[figure] for figure in FIGURES}, name=name, kind=kind,
+                     operator=operator)
 
 
 def empty_card(organism, *, name: str = "") -> PayerCard:
@@ -153,7 +157,7 @@ def payer_cards(*, pharmacies: QuerySet[Pharmacy], day: dt.date, period: Period 
         claims.values("organism_id", "organism__name", "organism__code", "organism__kind",
                       "organism__operator")
         .annotate(**_aggregates(day, period))
-        .order_by("-owed", "-claims", "organism__name", "organism_id")
+        .order_by(F("owed").desc(), F("claims").desc(), "organism__name", "organism_id")
     )
     return [
         _card(row, row["organism_id"], name=row["organism__name"] or row["organism__code"],
@@ -171,7 +175,7 @@ def operator_cards(*, pharmacies: QuerySet[Pharmacy], day: dt.date,
         .filter(organism__kind=PayerKind.AMC).exclude(organism__operator="")
         .values("organism__operator")
         .annotate(**_aggregates(day, period))
-        .order_by("-owed", "organism__operator")
+        .order_by(F("owed").desc(), "organism__operator")
     )
     return [_card(row, row["organism__operator"], name=row["organism__operator"],
                   kind=PayerKind.AMC, operator=row["organism__operator"]) for row in rows]
@@ -187,7 +191,7 @@ def payer_cards_by_pharmacy(*, pharmacies: QuerySet[Pharmacy], day: dt.date, org
     rows = [
         _card(row, row["pharmacy_id"], name=row["pharmacy__name"])
         for row in claims.values("pharmacy_id", "pharmacy__name").annotate(**aggregates)
-        .order_by("-owed", "pharmacy__name")
+        .order_by(F("owed").desc(), "pharmacy__name")
     ]
     if not rows:
         return [], None
