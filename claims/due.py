@@ -50,6 +50,8 @@ from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, ClaimStatus
 
 # What is still owed on these claims (the others are paid, re-invoiced or lost).
 OPEN_STATUSES = OPEN_CLAIM_STATUSES
+# No answer from the payer (yet): the payer scorecard's never-answered share (reports/payers.py).
+SILENT_STATUSES = (ClaimStatus.TRANSMITTED, ClaimStatus.UNPAID)
 
 
 def unpaid_margin_days() -> int:
@@ -127,6 +129,11 @@ def outstanding(prefix: str = "") -> ExpressionWrapper:
 
 def is_open(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": OPEN_STATUSES})
+
+
+def past_due(day: dt.date, prefix: str = "") -> Q:
+    """Its due date is past on `day` (the payer should have answered), owed or not."""
+    return Q(LessThan(due_on(prefix), Value(day)))
 
 
 def late(day: dt.date, prefix: str = "") -> Q:
