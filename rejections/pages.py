@@ -50,9 +50,9 @@ def validation_message(error: ValidationError) -> str:
 
 def _results_response(request: HttpRequest, template: str, context: dict, state: WorklistState):
     # The address bar gets the canonical URL (no empty parameters), so a shared
-    # link or the back button gives the same list.
+    # link or the back button gives the same list; never the patient search.
     response = TemplateResponse(request, template, context)
-    response["HX-Push-Url"] = request.path + state.querystring()
+    response["HX-Push-Url"] = request.path + state.address()
     return response
 
 
@@ -154,7 +154,7 @@ def rejection_worklist_response(
         "state": state,
         "page": page,
         # Where a file opened from this list leads back to: this very list, filters kept.
-        "back_url": request.path + state.querystring(),
+        "back_url": request.path + state.address(),
         "totals": selectors.worklist_totals(rows, "amount"),
         # Under total delegation the pharmacy's staff may only export.
         "can_work": services.user_can_work(user=request.user, pharmacy=pharmacy)

@@ -127,6 +127,11 @@ class WorklistState:
         params = self.params(**overrides)
         return "?" + urlencode(params) if params else ""
 
+    def address(self) -> str:
+        """The query string the address bar and the way back carry: without the patient
+        search, so no patient's name lands in the browser's history or a shared link."""
+        return self.querystring(q="")
+
     def sort_link(self, key: str) -> str:
         """Clicking a column sorts by it, a second click reverses; back to page 1."""
         return self.querystring(tri=f"-{key}" if self.tri == key else key, page=1)

@@ -311,11 +311,14 @@ def test_a_history_restore_gets_the_whole_page(login, preparateur_n, rejection_n
     assert "<html" in response.content.decode()
 
 
-def test_the_partial_pushes_the_canonical_url(login, preparateur_n, rejection_n):
+def test_the_partial_pushes_the_canonical_url_without_the_patient_search(login, preparateur_n, rejection_n):
+    """No patient's name in the browser's history or the file's way back (issue 18, item 6)."""
     response = login(preparateur_n).get(
-        list_url(rejection_n.pharmacy) + "?statut=open&q=MARTIN&payeur=&age=", **HTMX
+        list_url(rejection_n.pharmacy) + "?statut=open&q=MARTIN&payeur=&age=&tri=-montant", **HTMX
     )
-    assert response["HX-Push-Url"] == list_url(rejection_n.pharmacy) + "?q=MARTIN"
+    assert response["HX-Push-Url"] == list_url(rejection_n.pharmacy) + "?tri=-montant"
+    assert "MARTIN" not in response.context["back_url"]
+    assert "MARTIN" in response.text  # the search itself still ran
 
 
 # --- one action from the worklist (issue 16, item 5) -------------------------------------
@@ -413,8 +416,11 @@ def test_staff_under_total_delegation_cannot_resolve(login, preparateur_a, rejec
 
 
 def test_the_worklist_links_each_file_back_to_the_filtered_list(login, preparateur_n, rejection_n):
-    body = login(preparateur_n).get(list_url(rejection_n.pharmacy) + "?q=MARTIN&categorie=").content.decode()
-    back = list_url(rejection_n.pharmacy) + "?q=MARTIN"
+    """The filters come back; the patient search does not travel in the link (issue 18)."""
+    body = login(preparateur_n).get(
+        list_url(rejection_n.pharmacy) + "?q=MARTIN&tri=-montant&categorie="
+    ).content.decode()
+    back = list_url(rejection_n.pharmacy) + "?tri=-montant"
     assert f'{detail_url(rejection_n)}?retour={quote(back, safe="")}"' in body
 
 

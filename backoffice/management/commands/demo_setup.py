@@ -24,5 +24,5 @@ class Command(OperatorCommand):
             self.stdout.write(f"  {login.username:<16} {login.role:<26} {login.where}")
         self.stdout.write(
             "Les comptes Backoffice demandent un code à 6 chiffres (double authentification) : "
-            "python manage.py demo_2fa_code gestionnaire1"
+            "DJANGO_DEBUG=1 .venv/bin/python manage.py demo_2fa_code gestionnaire1 (ou superviseur)"
         )
