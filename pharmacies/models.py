@@ -218,7 +218,7 @@ class ApiToken(models.Model):
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField("nom", max_length=100)
     prefix = models.CharField("début du jeton", max_length=16)
-    token_hash = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    token_hash = models.CharField("empreinte SHA-256", max_length=64)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
@@ -234,6 +234,11 @@ class ApiToken(models.Model):
         verbose_name_plural = "jetons de dépôt"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["pharmacy", "-created_at"])]
+        constraints = [
+            # Global, not per pharmacy: a deposit finds its token by the hash alone, then
+            # learns whose it is (tests/foundation/test_schema.py allows it).
+            models.UniqueConstraint(fields=["token_hash"], name="unique_api_token_hash"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
