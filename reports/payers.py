@@ -168,17 +168,22 @@ def payer_cards(*, pharmacies: QuerySet[Pharmacy], day: dt.date, period: Period 
 
 def operator_cards(*, pharmacies: QuerySet[Pharmacy], day: dt.date,
                    period: Period | None = None) -> list[PayerCard]:
-    """One card per AMC operator (the platform that pays for the AMC), one query."""
+    """One card per AMC operator (the platform that pays for the AMC), one query.
+
+    Grouped by (kind, operator) over all the claims, the AMO and operator-less groups
+    dropped afterwards (a few rows): filtering the claims on the organism instead made
+    PostgreSQL expect one organism and scan the pharmacy's claims once per organism
+    (a 20,000-claim pharmacy's payers list 369 → 106 ms, bench/payers_bench.py)."""
     period = period or Period.ending(day)
     rows = (
         _claims(pharmacies, day, period)
-        .filter(organism__kind=PayerKind.AMC).exclude(organism__operator="")
-        .values("organism__operator")
+        .values("organism__kind", "organism__operator")
         .annotate(**_aggregates(day, period))
         .order_by(F("owed").desc(), "organism__operator")
     )
     return [_card(row, row["organism__operator"], name=row["organism__operator"],
-                  kind=PayerKind.AMC, operator=row["organism__operator"]) for row in rows]
+                  kind=PayerKind.AMC, operator=row["organism__operator"])
+            for row in rows if row["organism__kind"] == PayerKind.AMC and row["organism__operator"]]
 
 
 def payer_cards_by_pharmacy(*, pharmacies: QuerySet[Pharmacy], day: dt.date, organism_id: int,
