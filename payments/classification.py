@@ -133,6 +133,9 @@ WITH payer AS MATERIALIZED (  -- every known payer's words, normalised once
         ORDER BY word.n LIMIT 1
     ) w ON true
     WHERE b.pharmacy_id = %(p)s AND b.kind_source <> 'manual'
+      -- An import sorts only its own new lines (not yet sorted): it never updates a line
+      -- the night or another import may be updating, so no two of them wait on each other.
+      AND (NOT %(fresh_only)s OR b.kind = '')
       AND (%(everything)s
            -- A rule added or removed: the lines with its words, and those a rule sorted.
            OR b.kind_source = 'rule' AND %(touching)s::text IS NOT NULL
@@ -155,10 +158,11 @@ WHERE b.id = s.id AND b.pharmacy_id = %(p)s
 
 
 def classify_parameters(pharmacy_id: int, *, everything: bool = True,
-                        touching: str | None = None) -> dict:
+                        touching: str | None = None, fresh_only: bool = False) -> dict:
     return {
         "p": pharmacy_id,
         "everything": everything,
+        "fresh_only": fresh_only,
         "touching": touching,
         "credit_kinds": [str(k) for k in CREDIT_KINDS],
         "payer_words": list(PAYER_WORDS),
@@ -173,15 +177,17 @@ def classify_parameters(pharmacy_id: int, *, everything: bool = True,
 
 
 def bank_lines_classify(*, pharmacy_id: int, everything: bool = True,
-                        touching: str | None = None) -> int:
+                        touching: str | None = None, fresh_only: bool = False) -> int:
     """Sort the bank lines of one pharmacy (but those a person sorted); returns the lines changed.
 
     `everything=False` (the import, the night) sorts only what may have changed since
     the last sort, plus, with `touching` (a rule's pattern, added or removed), the
     lines holding its words and those a rule sorted: the same result as sorting
     every line, at the cost of the few that can change (docs/benchmarks.md).
+    `fresh_only` (the import) sorts only lines never sorted: its own new ones.
     """
-    parameters = classify_parameters(pharmacy_id, everything=everything, touching=touching)
+    parameters = classify_parameters(pharmacy_id, everything=everything, touching=touching,
+                                     fresh_only=fresh_only)
     with audit_job("bank_lines_classify", pharmacy_id=pharmacy_id), connection.cursor() as cursor:
         cursor.execute(CLASSIFY_SQL, parameters)
         return cursor.rowcount

@@ -155,7 +155,7 @@ def statement_import(*, pharmacy: Pharmacy, batch_id: int, source: BinaryIO, **_
 
     # Sorted in the import's transaction: no page ever counts an unsorted line.
     if created:
-        bank_lines_classify(pharmacy_id=pharmacy.pk, everything=False)
+        bank_lines_classify(pharmacy_id=pharmacy.pk, everything=False, fresh_only=True)
     result.counts.update(
         created=created,
         updated=0,
