@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from pharmacies.access import AuthenticatedHttpRequest
 from pharmacies.accounts import (
     EmailChangeRefused,
+    user_daily_digest_set,
     user_email_change_confirm,
     user_other_sessions_end,
 )
@@ -23,6 +24,16 @@ def security(request: AuthenticatedHttpRequest) -> TemplateResponse:
         "pharmacies/account_security.html",
         {"has_two_factor": user_has_two_factor(request.user)},
     )
+
+
+@require_POST
+@login_required
+def daily_digest(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The daily e-mail digest on or off (a checkbox: absent means off)."""
+    wanted = request.POST.get("daily_digest") == "on"
+    user_daily_digest_set(user=request.user, wanted=wanted)
+    messages.success(request, "Résumé quotidien par e-mail : " + ("activé." if wanted else "désactivé."))
+    return redirect("account_security")
 
 
 @require_POST

@@ -107,3 +107,9 @@ def _log(actor: User, user: User, message: str) -> None:
         user_id=actor.pk, queryset=User.objects.filter(pk=user.pk), action_flag=CHANGE,
         change_message=message, single_object=True,
     )
+
+
+def user_daily_digest_set(*, user: User, wanted: bool) -> None:
+    """The person's own choice for the daily e-mail digest (their account page)."""
+    User.objects.filter(pk=user.pk).update(daily_digest=wanted)
+    user.daily_digest = wanted

@@ -78,6 +78,9 @@ class User(AbstractUser):
     kind = models.CharField("profil", max_length=12, choices=Kind.choices, default=Kind.PHARMACY)
     # Part of the session hash: changing it ends every other session of the user.
     session_salt = models.CharField(max_length=32, blank=True, default="")
+    # The daily e-mail digest (reports.digest): None = the default of the person's role,
+    # on for titulaires, managers and supervisors, off for the other staff (`wants_daily_digest`).
+    daily_digest = models.BooleanField("résumé quotidien par e-mail", null=True, blank=True, default=None)
     # Set on each request's user by django-otp's OTPMiddleware (declared for the type checker).
     is_verified: Callable[[], bool]
 
@@ -94,6 +97,15 @@ class User(AbstractUser):
     @property
     def is_backoffice(self) -> bool:
         return self.kind in {self.Kind.MANAGER, self.Kind.SUPERVISOR}
+
+    @property
+    def wants_daily_digest(self) -> bool:
+        """The person's choice, else their role's default (`pharmacies.selectors.digest_recipients`, the same rule in SQL)."""
+        if self.daily_digest is not None:
+            return self.daily_digest
+        return self.is_backoffice or StaffMember.objects.filter(
+            user=self, active=True, role=StaffRole.TITULAIRE
+        ).exists()
 
     # The supervisor is not a superuser: in the admin they keep the reference data
     # (payers, rejection reasons), read the logs and unlock logins, and nothing else —

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from pharmacies.models import Pharmacy
@@ -76,3 +77,36 @@ class MonthlyClaimCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%m/%Y} — {self.claims} factures, {self.rejected} rejetées"
+
+
+class DailyDigest(models.Model):
+    """The daily e-mail digest of one person for one day: its run row.
+
+    Unique per (user, day) and moved only by compare-and-swap, like the monthly report
+    (`reports.services.report_claim`): the beat run twice, or a redelivered task, never
+    sends a person two digests the same day. A claim is a lease: a digest left in
+    `sending` past `lease_until` (its worker died) is claimed again.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "À envoyer"
+        SENDING = "sending", "En cours"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "Échec"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField("jour")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "résumé quotidien"
+        verbose_name_plural = "résumés quotidiens"
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="unique_daily_digest")]
+
+    def __str__(self) -> str:
+        return f"Résumé du {self.day:%d/%m/%Y}"

@@ -85,7 +85,7 @@ def titulaire_emails(*, pharmacy: Pharmacy) -> list[str]:
     )
 
 
-def _lease_end() -> ExpressionWrapper:
+def lease_end() -> ExpressionWrapper:
     # The database's clock, not the worker's: every worker compares leases on one clock.
     lease = dt.timedelta(seconds=settings.REPORT_RENDER_LEASE_SECONDS)
     return ExpressionWrapper(Now() + lease, output_field=DateTimeField())
@@ -99,7 +99,7 @@ def report_claim(*, pharmacy_id: int, month: dt.date, from_states: tuple[str, ..
     report = MonthlyReport.objects.filter(pharmacy_id=pharmacy_id, month=month)
     claimable = Q(state__in=from_states) | Q(state=MonthlyReport.State.RENDERING, lease_until__lt=Now())
     if not report.filter(claimable).update(
-        state=MonthlyReport.State.RENDERING, claimed_at=Now(), lease_until=_lease_end(), error=""
+        state=MonthlyReport.State.RENDERING, claimed_at=Now(), lease_until=lease_end(), error=""
     ):
         return None
     return report.select_related("pharmacy").get()
@@ -130,7 +130,7 @@ def report_produce(*, pharmacy_id: int, month: dt.date, force: bool = False) -> 
         pdf = report_pdf_render(pharmacy=report.pharmacy, month=month)
         # Still ours? A render that outlived its lease may have been claimed again:
         # then the other run sends it, and this one must not (sent once).
-        if not ours.update(lease_until=_lease_end()):
+        if not ours.update(lease_until=lease_end()):
             logger.warning("Rapport %s : bail expiré pendant le rendu, abandonné", report.pk)
             return None
         if report.pdf:

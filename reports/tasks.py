@@ -1,4 +1,5 @@
-"""Monthly reports: the beat fans out one task per pharmacy; each renders on the `pdf` queue."""
+"""Monthly reports: the beat fans out one task per pharmacy; each renders on the `pdf` queue.
+Daily digests: the beat fans out one task per person who wants one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from core.periods import previous_month
 from pharmacies.row_security import pharmacy_task
+from pharmacies.selectors import digest_recipients
+from reports.digest import digest_send
 from reports.selectors import report_lease_remaining
 from reports.services import report_produce, reports_pharmacies
 
@@ -40,3 +43,19 @@ def render_monthly_report(pharmacy_id: int, month: str) -> bool:
     if wait is not None and not (request.is_eager or request.called_directly):
         raise render_monthly_report.retry(countdown=wait + 1)
     return False
+
+
+@shared_task
+def daily_digests_all(day: str | None = None) -> int:
+    """Each morning: one task per person who wants the digest (user ids explicit)."""
+    day = day or timezone.localdate().isoformat()
+    ids = list(digest_recipients().values_list("pk", flat=True))
+    for user_id in ids:
+        send_daily_digest.delay_on_commit(user_id, day)
+    return len(ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_daily_digest(user_id: int, day: str) -> bool:
+    """Idempotent: the run row's compare-and-swap makes a second run, or a redelivery, a no-op."""
+    return digest_send(user_id=user_id, day=dt.date.fromisoformat(day))

@@ -211,6 +211,8 @@ MAILERS: dict[str, dict[str, Any]] = {
 if os.environ.get("EMAIL_FILE_PATH"):  # file-based backend: mails as files (worker tests)
     MAILERS["default"]["OPTIONS"] = {"file_path": os.environ["EMAIL_FILE_PATH"]}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "backoffice@localhost")
+# The site as the people know it: the links of the e-mails sent by the workers (no request there).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://localhost:8000")
 
 # No inline script anywhere: htmx and our own script are static files.
 SECURE_CSP = {
@@ -274,6 +276,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-matching": {
         "task": "tiers_payant.tasks.nightly_matching_all",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Each morning, after the night (02:30): one digest task per person who wants it.
+    "daily-digests": {
+        "task": "reports.tasks.daily_digests_all",
+        "schedule": crontab(hour=7, minute=0),
     },
     "monthly-reports": {
         "task": "reports.tasks.monthly_reports_all",

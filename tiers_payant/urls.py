@@ -75,6 +75,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("comptes/", include("django.contrib.auth.urls")),
     path("comptes/securite/", account_views.security, name="account_security"),
+    path("comptes/resume-quotidien/", account_views.daily_digest, name="account_daily_digest"),
     path("comptes/email/<str:token>/", account_views.email_confirm, name="account_email_confirm"),
     path("comptes/2fa/activer/", two_factor_views.setup, name="two_factor_setup"),
     path("comptes/2fa/verifier/", two_factor_views.verify, name="two_factor_verify"),
