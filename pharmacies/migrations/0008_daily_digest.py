@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pharmacies', '0006_staff_member_history_outside_row_security'),
+        ('pharmacies', '0007_api_token'),
     ]
 
     operations = [
