@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pharmacies', '0007_api_token'),
+        ('pharmacies', '0008_api_token_hash_unique_constraint'),
     ]
 
     operations = [
