@@ -155,13 +155,14 @@ def digest_send(*, user_id: int, day: dt.date) -> bool:
     ours = DailyDigest.objects.filter(pk=run.pk, state=DailyDigest.State.SENDING, claimed_at=run.claimed_at)
     try:
         user = User.objects.get(pk=user_id)
+        # Asked for it when the morning's list was made, but perhaps not any more.
+        if not user.email or not user.is_active or not user.wants_daily_digest:
+            ours.update(state=DailyDigest.State.SENT, stats={"skipped": True})
+            return False
         pharmacies = visible_pharmacies(user)
         # The task sees the person's pharmacies and no others (row-level security).
         with database_scope(pharmacies):
             content = digest_content(pharmacies=pharmacies, day=day)
-        if not user.email or not user.is_active or not user.wants_daily_digest:
-            ours.update(state=DailyDigest.State.SENT, stats={"skipped": True})
-            return False
         digest_mail(user=user, day=day, pharmacies=content)
         ours.update(state=DailyDigest.State.SENT, sent_at=Now(), stats={
             "pharmacies": len(content),

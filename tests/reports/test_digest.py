@@ -118,3 +118,10 @@ def test_the_beat_task_fans_out_one_digest_per_recipient(titulaire_a, preparateu
     with django_capture_on_commit_callbacks(execute=True):
         assert daily_digests_all(TODAY.isoformat()) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([titulaire_a.email, manager_a.email])
+
+
+def test_someone_who_turned_it_off_since_the_morning_list_gets_nothing(titulaire_a):
+    User.objects.filter(pk=titulaire_a.pk).update(daily_digest=False)
+    assert digest_send(user_id=titulaire_a.pk, day=TODAY) is False
+    assert mail.outbox == []
+    assert DailyDigest.objects.get(user=titulaire_a).stats == {"skipped": True}
