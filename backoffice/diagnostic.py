@@ -14,16 +14,16 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, Sum
+from django.db.models import Count, Min, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from claims import due
-from claims.models import MONEY_FIELD, Claim
+from claims.models import Claim
 from core.money import format_decimal, format_euros, format_percent, quantize_money
 from core.periods import add_months, first_of_month
 from pharmacies.models import DelegationMode, Pharmacy
 from rejections.models import Fault, Rejection
+from reports.figures import WORDS, money_figures_of
 from reports.statistics import rejection_rates_by_month
 
 MONTHS = 3
@@ -135,12 +135,10 @@ def diagnostic_compute(*, pharmacy: Pharmacy, months: int = MONTHS) -> Diagnosti
             for r in rates
         ],
     )
-    unpaid = claims.filter(due.at_risk(timezone.localdate())).aggregate(
-        amount=Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD),
-        n=Count("pk"),
-    )
-    diagnostic.unpaid_amount = unpaid["amount"] or Decimal("0")
-    diagnostic.unpaid_claims = unpaid["n"]
+    # The at-risk amount of these months' claims today: reports.figures, the one definition.
+    at_risk = money_figures_of(claims=claims, day=timezone.localdate()).at_risk
+    diagnostic.unpaid_amount = at_risk.amount
+    diagnostic.unpaid_claims = at_risk.count
     diagnostic.top_reasons = list(
         rejections.values("reason__code", "reason__label", "reason__category")
         .annotate(n=Count("pk"), amount=Sum("amount"))
@@ -186,15 +184,15 @@ def _suggest(d: Diagnostic) -> None:
         why.append(f"{monthly} rejets par mois : 40 ou moins → 0.")
     period_revenue = sum((m.revenue for m in d.months), Decimal("0"))
     share = float(d.unpaid_amount / period_revenue) if period_revenue else 0.0
-    amount = format_euros(d.unpaid_amount)
+    amount = f"{WORDS['at_risk'][0]} {format_euros(d.unpaid_amount)}"
     if share > 0.03:
         score += 2
-        why.append(f"Impayés et rejets non réglés {amount}, {_percent(share)} du chiffre d'affaires tiers-payant : plus de 3 % → +2.")
+        why.append(f"{amount}, {_percent(share)} du chiffre d'affaires tiers-payant : plus de 3 % → +2.")
     elif share > 0.015:
         score += 1
-        why.append(f"Impayés et rejets non réglés {amount}, {_percent(share)} du chiffre d'affaires tiers-payant : entre 1,5 et 3 % → +1.")
+        why.append(f"{amount}, {_percent(share)} du chiffre d'affaires tiers-payant : entre 1,5 et 3 % → +1.")
     else:
-        why.append(f"Impayés et rejets non réglés {amount}, {_percent(share)} du chiffre d'affaires tiers-payant : 1,5 % ou moins → 0.")
+        why.append(f"{amount}, {_percent(share)} du chiffre d'affaires tiers-payant : 1,5 % ou moins → 0.")
     d.score = score
     if score >= 4:
         d.suggestion = DelegationMode.TOTAL

@@ -199,7 +199,14 @@ def _fold(rows: list[dict], day: dt.date) -> MoneyFigures:
 
 def money_figures(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> MoneyFigures:
     """The money figures of a set of pharmacies (one, usually) on `day`: one query."""
-    return _fold(list(_groups(owed_claims(pharmacies=pharmacies, day=day), day)), day)
+    return money_figures_of(claims=owed_claims(pharmacies=pharmacies, day=day), day=day)
+
+
+def money_figures_of(*, claims: QuerySet[Claim], day: dt.date) -> MoneyFigures:
+    """The same figures over some of the claims (e.g. the diagnostic's first months): those
+    still owed and transmitted up to `day` count; one query."""
+    owed = claims.filter(status__in=due.OPEN_STATUSES, transmission_date__lte=day)
+    return _fold(list(_groups(owed, day)), day)
 
 
 class FiguresByPharmacy(dict[int, MoneyFigures]):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from backoffice.diagnostic import diagnostic_compute
 from rejections.models import Fault
+from reports.figures import WORDS
 from tests.factories import ClaimFactory, PharmacyFactory, ReasonFactory, RejectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,7 @@ def test_high_rejection_rate_suggests_total_delegation():
     # rate 10 % (+2), 2 rejections a month (0), 300 € of 3 000 € = 10 % (+2) → 4
     assert (d.score, d.suggestion) == (4, "total")
     assert any("au-dessus de la fourchette nationale" in line for line in d.reasoning)
+    assert any(line.startswith("Montant à risque 300,00\u00a0€, 10") for line in d.reasoning)
 
 
 def test_clean_pharmacy_keeps_its_management():
@@ -65,6 +67,8 @@ def test_page_and_pdf(login, supervisor):
     pdf = client.get(reverse("backoffice:diagnostic_pdf", args=[pharmacy.pk]))
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
     assert "Pharmacie Nouvelle" in text and "0450 999" in text and "2 à 5 %" in text
+    # The at-risk amount in the figures' words (reports.figures.WORDS), not a name of its own.
+    assert f"<th title=\"{WORDS['at_risk'][1]}\">{WORDS['at_risk'][0]}</th>" in page.text.replace("&#x27;", "'")
 
 
 def test_manager_cannot_diagnose_a_pharmacy_not_theirs(login, manager_a):
