@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from backoffice.models import ContactLog, LetterTemplate, Reminder, ReminderClaim
 from backoffice.selectors import remindable_claims, reminder_claims
-from claims.models import MONEY_FIELD, Claim
+from claims import due
+from claims.models import Claim
 from core.money import format_euros
 from pharmacies.models import Pharmacy, User
 from rejections.models import UnpaidFollowUp
@@ -106,20 +107,20 @@ def reminder_create(
         raise ValidationError("Les relances sont envoyées par le Backoffice.")
     claims = remindable_claims(pharmacy=pharmacy, today=sent_on).filter(pk__in=claims.values("pk")).select_related("organism")
     selected = list(
-        claims.annotate(outstanding=F("amount_claimed") - F("amount_paid")).order_by(
+        claims.annotate(outstanding=due.outstanding()).order_by(
             "transmission_date", "invoice_number"
         )
     )
     if not selected:
         raise ValidationError(
-            "Sélectionnez au moins une facture à risque (rejetée, payée en partie, reprise ou sans réponse)."
+            "Sélectionnez au moins une facture à réclamer à l'organisme (sans réponse ou payée en partie)."
         )
     organism_ids = {claim.organism_id for claim in selected}
     if len(organism_ids) != 1:
         raise ValidationError("Une lettre de relance s'adresse à un seul organisme : sélectionnez les factures d'un même payeur.")
     organism = selected[0].organism
     total = claims.aggregate(
-        total=Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD)
+        total=Sum(due.outstanding())
     )["total"]
     sent_on = sent_on or timezone.localdate()
     template = template or default_letter_template()

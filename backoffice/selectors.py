@@ -302,7 +302,7 @@ def reminder_candidates(
         remindable_claims(pharmacy=pharmacy, today=today)
         .select_related("organism")
         .annotate(
-            outstanding=F("amount_claimed") - F("amount_paid"),
+            outstanding=due.outstanding(),
             reminded_on=last_reminded,
             reminder_requested=Exists(
                 UnpaidFollowUp.objects.filter(
@@ -340,7 +340,7 @@ def _payer_totals(pharmacy: Pharmacy) -> QuerySet:
         .values("organism_id")
         .annotate(
             count=Count("*"),
-            total=Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD),
+            total=Sum(due.outstanding()),
             oldest=Min("transmission_date"),
         )
     )
@@ -352,7 +352,7 @@ def reminder_summary(*, pharmacy: Pharmacy) -> dict:
         count=Count("*"),
         payers=Count("organism_id", distinct=True),
         total=Coalesce(
-            Sum(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD),
+            Sum(due.outstanding()),
             Value(Decimal("0"), output_field=MONEY_FIELD),
         ),
     )
@@ -447,7 +447,7 @@ def reminders_for(*, pharmacy: Pharmacy, today: dt.date | None = None) -> QueryS
 def reminder_claims(*, reminder: Reminder) -> QuerySet[Claim]:
     return (
         Claim.objects.filter(pharmacy_id=reminder.pharmacy_id, reminder_lines__reminder=reminder)
-        .annotate(outstanding=F("amount_claimed") - F("amount_paid"))
+        .annotate(outstanding=due.outstanding())
         .order_by("transmission_date", "invoice_number")
     )
 

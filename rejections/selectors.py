@@ -145,7 +145,7 @@ def unpaid_worklist(
     if state.age:
         qs = qs.filter(age_filter("transmission_date", state.age, today))
     qs = qs.annotate(
-        outstanding=ExpressionWrapper(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD)
+        outstanding=due.outstanding()
     )
     if state.montant_min is not None:
         qs = qs.filter(outstanding__gte=state.montant_min)

@@ -94,7 +94,7 @@ def unpaid_claims_sheet(queryset, *, today=None) -> Sheet:
     ]
     rows = (
         queryset.order_by("transmission_date", "pk")
-        .annotate(outstanding=F("amount_claimed") - F("amount_paid"), due_on=due.due_on(),
+        .annotate(outstanding=due.outstanding(), due_on=due.due_on(),
                   kind=due.kind_expression(today))
         .values_list(
             "invoice_number", "payer_kind", "organism__name", "care_date", "transmission_date",

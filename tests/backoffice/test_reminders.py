@@ -253,7 +253,7 @@ def test_a_payer_with_nothing_to_remind_here_gives_no_letter(login, manager_a, p
         reverse("backoffice:reminders", args=[pharmacy_a.pk]),
         {"tout": [mutuelle.pk], "template": LetterTemplate.objects.get().pk},
     )
-    assert response.status_code == 200 and "Sélectionnez au moins une facture à risque" in response.text
+    assert response.status_code == 200 and "Sélectionnez au moins une facture à réclamer à l&#x27;organisme" in response.text
     assert not Reminder.objects.exists()
 
 
