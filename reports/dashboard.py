@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from claims.ageing import AGE_BUCKETS, age_filter
 from claims.expected_files import open_expected_file_alerts
 from claims.imports.selectors import imports_awaiting_confirmation
-from claims.models import MONEY_FIELD, OPEN_CLAIM_STATUSES, Claim, ClaimStatus, ImportBatch
+from claims.models import MONEY_FIELD, Claim, ClaimStatus, ImportBatch
 from core.periods import add_months, first_of_month
 from core.statuses import ACTIONABLE_REJECTION_STATUSES
 from pharmacies.models import JobRun, Pharmacy, StaffMember
 from rejections.models import ReasonCategory, Rejection
 from rejections.selectors import rejection_counts_by_status
-from reports.figures import money_figures, unmatched_transfers
+from reports.figures import ageing, money_figures, unmatched_transfers
 from reports.statistics import MonthlyRate, rejection_rates_by_month
 
 
@@ -57,24 +56,8 @@ def month_has_answers(rate: MonthlyRate, *, answered: bool | Callable[[], bool])
 def pharmacy_dashboard(*, pharmacy: Pharmacy, today: dt.date) -> dict:
     """Everything the home page shows, a handful of queries whatever the volume."""
     only = Pharmacy.objects.filter(pk=pharmacy.pk)
-    outstanding = ExpressionWrapper(F("amount_claimed") - F("amount_paid"), output_field=MONEY_FIELD)
-    aggregates = {}
-    for key in AGE_BUCKETS:
-        condition = Q(status__in=OPEN_CLAIM_STATUSES) & age_filter("transmission_date", key, today)
-        aggregates[f"count_{key}"] = Count("pk", filter=condition)
-        aggregates[f"amount_{key}"] = _money(outstanding, filter=condition)
-    # Every figure is about open claims: reading only those (index on pharmacy,
-    # status) keeps the page's cost to the open work, not the pharmacy's history.
-    claims = Claim.objects.filter(pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES).aggregate(**aggregates)
-    buckets = [
-        {
-            "key": key,
-            "label": label,
-            "count": claims[f"count_{key}"],
-            "amount": claims[f"amount_{key}"],
-        }
-        for key, (label, _low, _high) in AGE_BUCKETS.items()
-    ]
+    # The money owed by age: reports.figures, the same claims as the owed figure.
+    buckets = ageing(pharmacies=only, day=today)
     bank = unmatched_transfers(pharmacy=pharmacy)
 
     this_month = first_of_month(today)

@@ -41,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from claims import due
+from claims.ageing import AGE_BUCKETS, age_filter
 from claims.models import MONEY_FIELD, Claim, ReturnLine
 from core.statuses import MONEY_RETURN_STATUSES
 from payments.selectors import unmatched_insurer_transfers_total
@@ -207,6 +208,30 @@ def money_figures_of(*, claims: QuerySet[Claim], day: dt.date) -> MoneyFigures:
     still owed and transmitted up to `day` count; one query."""
     owed = claims.filter(status__in=due.OPEN_STATUSES, transmission_date__lte=day)
     return _fold(list(_groups(owed, day)), day)
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    label: str
+    count: int
+    amount: Decimal
+    key: str = ""  # of claims.ageing.AGE_BUCKETS, for drill-down links
+
+
+def ageing(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> list[AgeBucket]:
+    """Argent en attente par ancienneté: the claims still owed on `day` (`owed_claims`, so
+    the buckets add up to the owed figure) by their age on that day (claims.ageing), one
+    query, a pair of aggregates per bucket."""
+    aggregates = {}
+    for key in AGE_BUCKETS:
+        condition = age_filter("transmission_date", key, day)
+        aggregates[f"count_{key}"] = Count("pk", filter=condition)
+        aggregates[f"amount_{key}"] = Coalesce(
+            Sum(due.outstanding(), filter=condition), Value(ZERO), output_field=MONEY_FIELD
+        )
+    row = owed_claims(pharmacies=pharmacies, day=day).aggregate(**aggregates)
+    return [AgeBucket(label, row[f"count_{key}"], row[f"amount_{key}"], key)
+            for key, (label, _low, _high) in AGE_BUCKETS.items()]
 
 
 class FiguresByPharmacy(dict[int, MoneyFigures]):

@@ -28,12 +28,18 @@ from django.db.models import (
     Value,
 )
 
-from claims.ageing import AGE_BUCKETS
-from claims.models import OPEN_CLAIM_STATUSES, Claim
+from claims.models import Claim
 from core.periods import add_months, first_of_month, last_of_month, month_range
 from pharmacies.models import Pharmacy, StaffMember
 from rejections.models import HandledBy, ReasonCategory, Rejection, UnpaidFollowUp
-from reports.figures import MoneyFigures, money_figures, money_figures_by_pharmacy, recovered
+from reports.figures import (
+    AgeBucket,
+    MoneyFigures,
+    ageing,
+    money_figures,
+    money_figures_by_pharmacy,
+    recovered,
+)
 from reports.models import MonthlyClaimCount
 
 # A missing row of a grouped query, read with .get(key, NO_ROW).get(column).
@@ -242,14 +248,6 @@ class PayerFigure:
     @property
     def rate(self) -> float | None:
         return _rate(self.rejected, self.claims)
-
-
-@dataclass(frozen=True)
-class AgeBucket:
-    label: str
-    count: int
-    amount: Decimal
-    key: str = ""  # of claims.ageing.AGE_BUCKETS, for drill-down links
 
 
 @dataclass(frozen=True)
@@ -466,24 +464,9 @@ def month_statistics(*, pharmacy: Pharmacy, month: dt.date) -> MonthStatistics:
         key=lambda p: (-p.claims, p.name),
     )
 
-    # Unpaid claims by age at the end of the month: one query, a pair of aggregates per bucket.
-    age = DaysBetween(Value(month_end), F("transmission_date"))
-    outstanding = F("amount_claimed") - F("amount_paid")
-    open_claims = Claim.objects.filter(
-        pharmacy=pharmacy, status__in=OPEN_CLAIM_STATUSES, transmission_date__lte=month_end
-    ).annotate(age=age)
-    aggregates: dict[str, Aggregate] = {}
-    for index, (_, low, high) in enumerate(AGE_BUCKETS.values()):
-        condition = Q(age__gte=low) if high is None else Q(age__gte=low, age__lte=high)
-        aggregates[f"count{index}"] = Count("id", filter=condition)
-        aggregates[f"amount{index}"] = Sum(outstanding, filter=condition)
-    buckets = open_claims.aggregate(**aggregates)
-    unpaid = [
-        AgeBucket(label, buckets[f"count{i}"], _money(buckets[f"amount{i}"]), key)
-        for i, (key, (label, _, _)) in enumerate(AGE_BUCKETS.items())
-    ]
-
+    # Unpaid claims by age at the end of the month: reports.figures, as on the dashboard.
     only = Pharmacy.objects.filter(pk=pharmacy.pk)
+    unpaid = ageing(pharmacies=only, day=month_end)
     money = money_figures(pharmacies=only, day=month_end)
     recovered_in_month = recovered(pharmacies=only, first=month, last=month_end)
     closed = Rejection.objects.filter(pharmacy=pharmacy, closed_on__gte=month, closed_on__lt=next_month)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from claims.ageing import AGE_BUCKETS
 from core.periods import FIRST_MONTH, add_months, first_of_month, parse_month, previous_month
 from pharmacies.access import (
     AuthenticatedHttpRequest,
@@ -31,7 +32,7 @@ from reports.dashboard import actionable_rejections_breakdown, pharmacy_dashboar
 from reports.models import MonthlyReport
 from reports.months import month_label, month_name
 from reports.services import report_context
-from reports.statistics import AGE_BUCKETS, month_statistics, pharmacies_comparison
+from reports.statistics import month_statistics, pharmacies_comparison
 
 
 def _month(request: HttpRequest) -> tuple[dt.date, str]:
@@ -99,8 +100,8 @@ def dashboard(request: AuthenticatedHttpRequest, pharmacy: Pharmacy) -> Template
     }
     if data["money"].owed.count:
         bars["ageing_chart"] = euros_bar_chart(
-            title="Argent en attente, par ancienneté", labels=[b["label"] for b in data["buckets"]],
-            amounts=[b["amount"] for b in data["buckets"]], width=560,
+            title="Argent en attente, par ancienneté", labels=[b.label for b in data["buckets"]],
+            amounts=[b.amount for b in data["buckets"]], width=560,
         )
     links = {
         "rejections": reverse("rejections:list", args=[pharmacy.pk]),

@@ -23,7 +23,7 @@ from claims.models import ClaimStatus
 from pharmacies.access import visible_pharmacies
 from pharmacies.models import Pharmacy
 from reports.dashboard import pharmacy_dashboard
-from reports.figures import WORDS, money_figures
+from reports.figures import WORDS, ageing, money_figures
 from reports.statistics import month_statistics, pharmacies_comparison
 from tests.factories import ClaimFactory, OrganismFactory
 
@@ -159,3 +159,20 @@ def test_the_words_say_the_margin_the_rule_uses(settings):
     for key in ("overdue", "to_remind", "at_risk"):
         assert "45 jours" in WORDS[key][1] and "30 jours" not in WORDS[key][1], key
     assert "la marge (30 jours par défaut)" in WORDS.documented()["overdue"][1]
+
+
+def test_the_money_by_age_adds_up_to_the_owed_figure_on_every_surface(known):
+    """The dashboard and the month's statistics show one ageing (reports.figures.ageing):
+    the claims still owed on the day, by age, adding up to the owed figure (the claim sent
+    after the day, the paid and the re-invoiced ones are in no bucket)."""
+    only = Pharmacy.objects.filter(pk=known.pk)
+    buckets = ageing(pharmacies=only, day=DAY)
+    # 0-30: 28 and 10 Oct. (70 + 40); 31-60: 1, 10, 10, 5 Sept. (100 + 50 + 25 + 50); 90+: 1 Aug., 91 days (60).
+    assert [(b.key, b.count, b.amount) for b in buckets] == [
+        ("0-30", 2, Decimal("110.00")), ("31-60", 4, Decimal("225.00")),
+        ("61-90", 0, Decimal("0.00")), ("90+", 1, Decimal("60.00")),
+    ]
+    assert sum(b.amount for b in buckets) == money_figures(pharmacies=only, day=DAY).owed.amount
+    assert sum(b.count for b in buckets) == money_figures(pharmacies=only, day=DAY).owed.count
+    assert pharmacy_dashboard(pharmacy=known, today=DAY)["buckets"] == buckets
+    assert month_statistics(pharmacy=known, month=OCTOBER).unpaid == buckets
