@@ -16,13 +16,13 @@ class ManagerAssignment(models.Model):
     """A Backoffice manager handles this (delegated) pharmacy."""
 
     pharmacy = models.ForeignKey(
-        Pharmacy, on_delete=models.PROTECT, related_name="manager_assignments"
+        Pharmacy, on_delete=models.PROTECT, related_name="manager_assignments", verbose_name="pharmacie"
     )
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments", db_index=False,
         verbose_name="gestionnaire",
     )
-    assigned_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField("affecté le", auto_now_add=True)
 
     class Meta:
         verbose_name = "affectation"

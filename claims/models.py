@@ -66,14 +66,16 @@ class ImportBatch(models.Model):
         FAILED = "failed", "Refusé"
         CANCELLED = "cancelled", "Annulé"
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="imports")
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="imports", verbose_name="pharmacie"
+    )
     kind = models.CharField("type", max_length=10, choices=Kind.choices)
     file_format = models.CharField("format", max_length=20, blank=True)
     file_name = models.CharField("fichier", max_length=255)
-    sha256 = models.CharField(max_length=64)
-    size_bytes = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    size_bytes = models.BigIntegerField("taille (octets)", default=0)
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
     counts = models.JSONField("comptes", default=dict, blank=True)
     errors = models.JSONField("erreurs", default=list, blank=True)
     created_by = models.ForeignKey(
@@ -84,8 +86,8 @@ class ImportBatch(models.Model):
         "pharmacies.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="imports",
         db_index=False, verbose_name="jeton de dépôt",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    committed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    committed_at = models.DateTimeField("enregistré le", null=True, blank=True)
     # A returns import: when the nightly job applied its lines to their claims.
     applied_at = models.DateTimeField("appliqué par la nuit le", null=True, blank=True)
 
@@ -336,13 +338,16 @@ class ReturnLine(models.Model):
 class PatientDataAccess(models.Model):
     """Who opened a page showing a patient's identity, and when (health data: every view is logged)."""
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+", db_index=False)
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+", verbose_name="pharmacie")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name="facture"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False,
+        verbose_name="utilisateur",
     )
     page = models.CharField("page", max_length=60)
-    accessed_at = models.DateTimeField(auto_now_add=True)
+    accessed_at = models.DateTimeField("consulté le", auto_now_add=True)
 
     class Meta:
         verbose_name = "accès aux données d'un patient"

@@ -190,15 +190,17 @@ class JobRun(models.Model):
         DONE = "done", "Terminé"
         FAILED = "failed", "Échec"
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="job_runs")
-    job = models.CharField(max_length=20, choices=Job.choices)
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="job_runs", verbose_name="pharmacie"
+    )
+    job = models.CharField("tâche", max_length=20, choices=Job.choices)
     period = models.CharField("période", max_length=10, help_text="AAAA-MM-JJ ou AAAA-MM")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    stats = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    state = models.CharField("état", max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    started_at = models.DateTimeField("commencée le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    stats = models.JSONField("chiffres", default=dict, blank=True)
+    error = models.TextField("erreur", blank=True)
 
     class Meta:
         verbose_name = "exécution de tâche"

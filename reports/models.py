@@ -29,12 +29,12 @@ class MonthlyReport(models.Model):
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="monthly_reports")
     month = models.DateField("mois", help_text="Premier jour du mois")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    state = models.CharField("état", max_length=10, choices=State.choices, default=State.PENDING)
     pdf = models.FileField("PDF", upload_to=report_path, blank=True)
     recipients = models.CharField("destinataires", max_length=500, blank=True)
-    error = models.TextField(blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
+    claimed_at = models.DateTimeField("pris en charge le", null=True, blank=True)
+    lease_until = models.DateTimeField("réservé jusqu'au", null=True, blank=True)
     generated_at = models.DateTimeField("produit le", null=True, blank=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
 
