@@ -180,5 +180,8 @@ def test_payer_names_link_to_the_payer_page(client, world, pharmacy_a, manager_a
     assert link in client.get(reverse("backoffice:reminders", args=[pharmacy_a.pk])).text
     statistics = client.get(reverse("reports:statistics", args=[pharmacy_a.pk]), {"mois": "2026-10"})
     assert link in statistics.text
+    unpaid = client.get(reverse("rejections:unpaid", args=[pharmacy_a.pk]), {"vue": "ouvertes"})
+    assert link in unpaid.text
+    assert link in client.get(reverse("rejections:list", args=[pharmacy_a.pk]), {"statut": ""}).text
     page = client.get(link)
     assert "17/11/2026" in page.text  # the reminder sent to it
