@@ -222,7 +222,7 @@ def ageing(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -> list[AgeBucket]:
     """Argent en attente par ancienneté: the claims still owed on `day` (`owed_claims`, so
     the buckets add up to the owed figure) by their age on that day (claims.ageing), one
     query, a pair of aggregates per bucket."""
-    aggregates = {}
+    aggregates: dict[str, Count | Coalesce] = {}
     for key in AGE_BUCKETS:
         condition = age_filter("transmission_date", key, day)
         aggregates[f"count_{key}"] = Count("pk", filter=condition)
