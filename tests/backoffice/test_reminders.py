@@ -335,3 +335,11 @@ def test_only_what_the_payer_owes_without_the_pharmacy_acting_is_reminded(login,
         unpaid.pk, partial.pk, silent_late.pk}
     response = login(manager_a).get(reverse("backoffice:reminders", args=[pharmacy_a.pk]))
     assert response.context["summary"] == {"count": 3, "payers": 1, "total": Decimal("42.00")}
+
+
+def test_a_reminder_whose_author_was_deleted_still_lists(login, manager_a, pharmacy_a, mutuelle):
+    claims = _unpaid(pharmacy_a, mutuelle, 1)
+    reminder = reminder_create(pharmacy=pharmacy_a, claims=pharmacy_a.claims.filter(pk=claims[0].pk), actor=manager_a)
+    Reminder.objects.filter(pk=reminder.pk).update(created_by=None)  # SET_NULL: the author left
+    response = login(manager_a).get(reverse("backoffice:reminders", args=[pharmacy_a.pk]))
+    assert response.status_code == 200
