@@ -604,6 +604,13 @@ def rejections_number_reinvoices(
     return cursor.rowcount
 
 
+def recovered_on_claim_sql(*, paid: str, claimed: str, rejected: str) -> str:
+    """What of `paid` on a rejected claim itself is recovered money: only what came above the
+    part not rejected (`claimed - rejected`), never below 0. The one rule of the rejection's
+    recovered amount and of the month's recovered figure (reports.figures.recovered)."""
+    return f"GREATEST({paid} - ({claimed} - {rejected}), 0)"
+
+
 def rejections_close_recovered(*, pharmacy_id: int) -> int:
     """Count the money paid on each open rejection's re-invoice (or on its claim itself).
 
@@ -622,7 +629,9 @@ def rejections_close_recovered(*, pharmacy_id: int) -> int:
                        coalesce(new.id, old.id) AS paying_id,
                        -- on the claim itself, only what came after the part rejected
                        CASE WHEN new.id IS NOT NULL THEN new.amount_paid
-                            ELSE old.amount_paid - (old.amount_claimed - rj.amount)
+                            ELSE {recovered_on_claim_sql(paid="old.amount_paid",
+                                                         claimed="old.amount_claimed",
+                                                         rejected="rj.amount")}
                        END AS recovered,
                        coalesce(new.status, old.status) = {sql_literal(statuses.CLAIM_PAID)}
                            AS in_full,

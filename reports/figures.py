@@ -11,7 +11,7 @@ For a set of pharmacies and a day, from the claims still owed on that day
               partial payments, what a reminder letter asks for;
 - at risk     (à risque): owed on every claim but those still waiting for their delay;
 - recovered   (récupéré): paid on rejected claims' re-invoices (or on the claims
-              themselves) during a period, every euro, partial payments included;
+              themselves, above their part not rejected) during a period;
 - unmatched transfers (virements non rapprochés): the insurers' transfers no slip
               settles yet, by payments.selectors (the bank's figure is defined there).
 
@@ -27,13 +27,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import astuple, dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
-    OuterRef,
-    Q,
     QuerySet,
     Sum,
     Value,
@@ -42,11 +40,11 @@ from django.db.models.functions import Coalesce
 
 from claims import due
 from claims.ageing import AGE_BUCKETS, age_filter
-from claims.models import MONEY_FIELD, Claim, ReturnLine
-from core.statuses import MONEY_RETURN_STATUSES
+from claims.models import MONEY_FIELD, Claim
+from core.statuses import MONEY_RETURN_STATUSES, sql_in
 from payments.selectors import unmatched_insurer_transfers_total
 from pharmacies.models import Pharmacy
-from rejections.models import Rejection
+from rejections.services import recovered_on_claim_sql
 
 ZERO = Decimal("0.00")
 
@@ -77,7 +75,8 @@ _WORDING: dict[str, tuple[str, str]] = {
                 "ne viendra pas sans une action de la pharmacie."),
     "recovered": ("Montant récupéré",
                   "Tout ce qui a été payé dans le mois sur les factures refacturées après un "
-                  "rejet (ou sur la facture rejetée elle-même), paiements partiels compris."),
+                  "rejet (ou, sur la facture rejetée elle-même, ce qui dépasse sa part non "
+                  "rejetée), paiements partiels compris."),
     "unmatched_transfers": ("Virements non rapprochés",
                             "Les virements reçus des organismes qu'aucun bordereau ne solde "
                             "encore, pour ce qu'il en reste à rapprocher ; les remises carte, "
@@ -257,38 +256,52 @@ def money_figures_by_pharmacy(*, pharmacies: QuerySet[Pharmacy], day: dt.date) -
 
 def recovered(*, pharmacies: QuerySet[Pharmacy], first: dt.date, last: dt.date) -> Amount:
     """Money paid between `first` and `last` (inclusive) on rejected claims: every euro
-    paid on a re-invoice (re-invoices are linked to a rejected claim only), or on the
-    rejected claim itself after its rejection, partial payments included and any
-    recovery deducted, counted in the month it was paid. The count is of the rejected
-    claims (dossiers) that received money."""
-    rejected_before = Exists(
-        Rejection.objects.filter(
-            pharmacy=OuterRef("pharmacy"), claim=OuterRef("claim"),
-            rejected_on__lte=OuterRef("return_date"),
+    paid on a re-invoice (re-invoices are linked to a rejected claim only), partial
+    payments included and any recovery deducted; on the rejected claim itself, only what
+    came above its part not rejected (rejections.services.recovered_on_claim_sql, the rule
+    of a rejection's recovered amount: a partly rejected claim's normal payment is not
+    recovered money), counted in the month it was paid. The count is of the rejected
+    claims (dossiers) that received recovered money.
+
+    One query: each money line of those claims with what was paid on the claim up to it
+    (a running sum in payment order), so that the month gets the part of the line above
+    the part not rejected."""
+    pharmacy_ids = list(pharmacies.values_list("pk", flat=True))
+    def above(paid: str) -> str:
+        return recovered_on_claim_sql(paid=paid, claimed="amount_claimed", rejected="rejected")
+
+    sql = f"""
+        WITH rejected AS (
+            SELECT claim_id, max(amount) AS amount FROM rejections_rejection
+            WHERE pharmacy_id = ANY(%(p)s) GROUP BY claim_id
+        ), lines AS (
+            SELECT coalesce(c.reinvoice_of_id, c.id) AS dossier, c.reinvoice_of_id,
+                   c.amount_claimed, rj.amount AS rejected, r.amount_paid,
+                   coalesce(r.payment_date, r.return_date) AS paid_on,
+                   sum(r.amount_paid) OVER (
+                       PARTITION BY r.claim_id
+                       ORDER BY coalesce(r.payment_date, r.return_date), r.id
+                   ) AS paid_after
+            FROM claims_returnline r
+            JOIN claims_claim c ON c.id = r.claim_id
+            LEFT JOIN rejected rj ON rj.claim_id = r.claim_id
+            WHERE r.pharmacy_id = ANY(%(p)s) AND r.status IN {sql_in(MONEY_RETURN_STATUSES)}
+              AND (c.reinvoice_of_id IS NOT NULL OR rj.claim_id IS NOT NULL)
+        ), counted AS (
+            SELECT dossier, amount_paid,
+                   CASE WHEN reinvoice_of_id IS NOT NULL THEN amount_paid
+                        ELSE {above("paid_after")} - {above("(paid_after - amount_paid)")}
+                   END AS recovered
+            FROM lines WHERE paid_on BETWEEN %(first)s AND %(last)s
         )
-    )
-    # The claims that can carry recovered money: re-invoices and rejected claims (a few
-    # per cent); their lines are then found by the (pharmacy, claim) index instead of
-    # reading every payment the pharmacies ever received.
-    candidates = (
-        Claim.objects.filter(pharmacy__in=pharmacies, reinvoice_of__isnull=False)
-        .values("pk")
-        .union(Rejection.objects.filter(pharmacy__in=pharmacies).values("claim_id"), all=True)
-    )
-    lines = (
-        ReturnLine.objects.filter(
-            pharmacy__in=pharmacies, claim_id__in=candidates, status__in=MONEY_RETURN_STATUSES  # a recovery (INDU) is negative
-        )
-        .alias(paid_on=Coalesce("payment_date", "return_date"))
-        .filter(paid_on__gte=first, paid_on__lte=last)
-        .filter(Q(claim__reinvoice_of__isnull=False) | Q(rejected_before))
-    )
-    row = lines.aggregate(
-        count=Count(Coalesce("claim__reinvoice_of_id", "claim_id"), distinct=True,
-                    filter=Q(amount_paid__gt=0)),
-        amount=Coalesce(Sum("amount_paid"), Value(ZERO), output_field=MONEY_FIELD),
-    )
-    return Amount(row["count"], row["amount"])
+        SELECT count(DISTINCT dossier) FILTER (WHERE amount_paid > 0 AND recovered > 0),
+               coalesce(sum(recovered), 0)
+        FROM counted
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"p": pharmacy_ids, "first": first, "last": last})
+        count, amount = cursor.fetchone()
+    return Amount(count, Decimal(amount).quantize(ZERO))
 
 
 def unmatched_transfers(*, pharmacy: Pharmacy) -> Amount:

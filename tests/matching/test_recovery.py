@@ -17,7 +17,7 @@ from django.urls import reverse
 from claims.models import ClaimStatus, ReturnStatus
 from pharmacies.models import Pharmacy
 from rejections.models import OPEN_REJECTION_STATUSES, Rejection, RejectionStatus
-from reports.figures import money_figures, recovered
+from reports.figures import Amount, money_figures, recovered
 from tests.factories import ClaimFactory, ReasonFactory, ReturnLineFactory
 from tiers_payant.night import night_returns
 
@@ -163,3 +163,25 @@ def test_the_dashboard_shows_the_rejections_partly_recovered_and_their_rest(
     assert counts["to_handle"] == 0  # no longer "à traiter" with nothing recovered
     text = page.content.decode()
     assert "?statut=partly_recovered" in text and "reste 20,00\u00a0€ à réclamer" in text
+
+
+def test_a_partly_rejected_claim_recovers_only_its_rejected_part(pharmacy_a):
+    """Paid 70 € of 100 € and the 30 € rest rejected in the same return: the 70 € are its normal
+    payment, not recovered money; the 30 € paid later are. The month's figure and the
+    rejection's recovered amount follow the one rule."""
+    ReasonFactory(code="0450 072")
+    claim = ClaimFactory(pharmacy=pharmacy_a, amount_claimed=Decimal("100.00"))
+    _paid(claim, ReturnStatus.PARTIAL, "70.00", dt.date(2026, 10, 12))
+    _return(claim, status=ReturnStatus.REJECTED, amount_paid=None, reject_code="0450 072",
+            return_date=dt.date(2026, 10, 12))
+    night_returns(pharmacy_id=pharmacy_a.id)
+    rejection = Rejection.objects.get(claim=claim)
+    assert rejection.amount == Decimal("30.00")
+    assert _month(pharmacy_a, OCTOBER) == Amount(0, Decimal("0.00"))
+
+    _paid(claim, ReturnStatus.PAID, "30.00", dt.date(2026, 11, 5))
+    night_returns(pharmacy_id=pharmacy_a.id)
+    rejection.refresh_from_db()
+    assert rejection.recovered_amount == Decimal("30.00")
+    assert _month(pharmacy_a, OCTOBER) == Amount(0, Decimal("0.00"))
+    assert _month(pharmacy_a, NOVEMBER) == Amount(1, Decimal("30.00"))
