@@ -40,7 +40,7 @@ def test_it_shows_money_waiting_by_age_rejections_unpaid_and_bank(login, prepara
     response = login(preparateur_n).get(dashboard_url(pharmacy_n))
     assert response.status_code == 200
     data = response.context["data"]
-    counts = {b["key"]: b["count"] for b in data["buckets"]}
+    counts = {b.key: b.count for b in data["buckets"]}
     assert counts["0-30"] >= 1 and counts["61-90"] == 1
     # To remind (reports.figures): the unpaid one; the claim of 5 days ago waits its delay.
     assert (data["money"].to_remind.count, data["money"].to_remind.amount) == (1, Decimal("234.56"))
