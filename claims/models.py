@@ -200,7 +200,7 @@ class Claim(models.Model):
             # Partial: a paid claim (nearly all of them, in the end) leaves the indexes of
             # the claims not paid, so the nightly job's rewrite of a claim it settles adds
             # no entry to them; the worklists and the night's steps only ask for claims
-            # not paid (docs/decisions.md, "Matching").
+            # not paid (docs/decisions.md, "The night").
             # The amounts and the id ride along: counts and sums of the claims at risk
             # (dashboards, portfolio, unpaid worklist totals) and the unpaid worklist's
             # sorted ids are answered from this index alone.

@@ -6,7 +6,7 @@ replaying a batch, or the whole night after a crash, gives the same row. Each ch
 lines is one short transaction that links them if needed, recomputes their
 claims and opens the rejections, so a crash leaves every chunk either fully
 done or untouched. A return line is not rewritten to mark it applied: its
-import batch is (docs/decisions.md, "Matching").
+import batch is (docs/decisions.md, "The night").
 
 Claims writes only its own tables. What the apps above do with the returns (the
 rejections a rejecting line opens, the catalogue's unknown codes, the number of a

@@ -4,7 +4,7 @@ Callers give columns and an iterator of rows. Memory stays flat in the row count
 XlsxWriter's `constant_memory` mode writes each row to a temporary file as soon as the
 next one starts, and the caller reads its rows with `.iterator()`. (Not openpyxl: its
 write-only mode needs more CPU than the 10 s target for 100,000 rows on its own;
-docs/decisions.md, "Excel written by XlsxWriter".) Dates are real dates and amounts real
+docs/decisions.md, "Reports and figures".) Dates are real dates and amounts real
 numbers (not text), the header row is frozen, an auto-filter covers the table, and column
 widths are set.
 """

@@ -52,7 +52,7 @@ class PaymentSlip(models.Model):
         ]
         indexes = [
             # Partial: a settled slip leaves it, so the night's rewrite of the slips it
-            # links adds no entry here (docs/decisions.md, "Matching").
+            # links adds no entry here (docs/decisions.md, "The night").
             models.Index(
                 fields=["pharmacy", "payment_date"],
                 condition=~models.Q(status="matched"),

@@ -11,7 +11,7 @@ tables' owner, the application role, is subject to it too) and one policy:
 
 Nothing set means no rows: a fresh connection sees no tenant data at all.
 
-Who sets what (see docs/decisions.md, "Row-level security"):
+Who sets what (see docs/decisions.md, "Tenancy and security", and docs/security.md):
 - a web request: `RowSecurityMiddleware`, from `visible_pharmacies(user)` —
   the same rule as the first wall, so the two cannot disagree; the Django
   admin is a web request like the others (supervisors see their pharmacies);

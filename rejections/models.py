@@ -112,7 +112,7 @@ class Rejection(models.Model):
     rejected_on = models.DateField("rejeté le")
     # The claim's transmission date, copied when the rejection is opened and kept by
     # the claims import: the monthly rejection rates count rejected claims by the
-    # month they were sent without a look-up of every claim (docs/decisions.md, "Scale").
+    # month they were sent without a look-up of every claim (docs/decisions.md, "Reports and figures").
     claim_sent_on = models.DateField("facture transmise le")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -92,7 +92,7 @@ def rejection_worklist(
     # The page's rows get their claim, payer and reason by three look-ups of their
     # ids, not by joins: row-level security makes the planner expect a handful of
     # rows from each tenant table, so it joined the small payer and reason tables
-    # row by row against thousands (docs/decisions.md, "Scale").
+    # row by row against thousands (docs/decisions.md, "Staff pages").
     return (
         qs.select_related("pharmacy", "assignee")
         .prefetch_related("claim__organism", "reason")
@@ -106,7 +106,7 @@ def page_sorted_by_ids(rows: QuerySet, *, number, per_page: int) -> Page:
 
     PostgreSQL reads every row it sorts; the ids, amounts and dates of the
     claims not paid are all in their index, so sorting the ids alone reads no
-    claim, and only the page's rows are then read (docs/decisions.md, "Scale").
+    claim, and only the page's rows are then read (docs/decisions.md, "Staff pages").
     """
     page = Paginator(rows.values_list("pk", flat=True), per_page).get_page(number)
     page.object_list = rows.filter(pk__in=list(page.object_list))  # same order
@@ -176,7 +176,7 @@ def unpaid_worklist(
 # one probe of the partial index (pharmacy_id, column) WHERE status <> 'paid' per
 # value per pharmacy: a "loose index scan", which PostgreSQL does not plan by
 # itself. A DISTINCT over the claims read every claim of the pharmacies, i.e. grew
-# with their history (docs/decisions.md, "## Scale").
+# with their history (docs/decisions.md, "Staff pages").
 _NOT_PAID = f"c.status <> {sql_literal(CLAIM_PAID)}"
 _DISTINCT_CLAIM_VALUES = """
     SELECT DISTINCT found.value FROM pharmacies_pharmacy p CROSS JOIN LATERAL (

@@ -65,7 +65,7 @@ def rejection_rates_by_month(
     months = month_range(first_month, last_month)
     period = {"transmission_date__gte": months[0], "transmission_date__lt": add_months(months[-1], 1)}
     # Two grouped halves (one UNION ALL) rather than a per-claim EXISTS
-    # (docs/decisions.md, "## Scale"): the claims are only counted, which an
+    # (docs/decisions.md, "Reports and figures"): the claims are only counted, which an
     # index-only scan of (pharmacy, transmission_date) answers without reading a
     # claim row; the rejected ones are found from the rejections side (~2.5 % of
     # the claims), each claim once however many times it was rejected, by the
@@ -143,7 +143,7 @@ def monthly_counts_refresh(*, pharmacy_id: int, today: dt.date) -> int:
 # The statistics of one month for one pharmacy (monthly report, statistics page,
 # Excel). Every figure is an SQL aggregate; Python only reshapes a few dozen rows.
 #
-# Definitions (docs/decisions.md, "## Reports"):
+# Definitions (docs/decisions.md, "Reports and figures"):
 # - the month's claims are those transmitted in the month; rejections, their
 #   reasons, categories and operators are those of these claims (the cohort), so
 #   that every rate has its own denominator;

@@ -46,7 +46,7 @@ def database_settings(base_dir: Path) -> dict[str, Any]:
         config["HOST"] = options.pop("host")
     # No JIT: its compilation (0.3–0.9 s) fired on page queries whose cost estimate
     # passed jit_above_cost and never paid back on statements that run in
-    # milliseconds (docs/decisions.md, "## Scale").
+    # milliseconds (docs/decisions.md, "Foundation").
     options["options"] = (options.get("options", "") + " -c jit=off").strip()
     config["OPTIONS"] = options
     return config
