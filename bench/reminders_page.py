@@ -4,7 +4,8 @@
         .venv/bin/python bench/reminders_page.py [--repeat 15] [--candidates 5000] [--paid 33000] [--waiting 2000]
 
 Builds (once, kept for the next runs) a pharmacy with `--candidates` claims to
-remind (rejected or unpaid) over 150 payers, `--paid` settled claims and `--waiting`
+remind (unpaid, or partly paid: claims.due.to_claim_from_payer; a bench database built
+before it holds rejected ones instead: drop it) over 150 payers, `--paid` settled claims and `--waiting`
 ones sent in the last days (no answer yet: not to remind; 40,000 claims in all by
 default), assigned to one manager (second factor passed). Then
 requests through Django's test client, `--repeat` times each: the first page of

@@ -3,7 +3,7 @@
 
 Deterministic (one seed): the payers follow a Zipf law (the biggest payer holds
 about a sixth of the claims, a hundred payers hold a handful each), amounts from
-5 to 300 €, transmitted over the past 400 days, rejected or unpaid; `paid` more
+5 to 300 €, transmitted over the past 400 days, unpaid or partly paid (to claim from the payer); `paid` more
 claims that are settled and `waiting` ones sent in the last days (no answer yet, so
 not to remind) make the pharmacy's table as big as a real year's.
 Everything is written with bulk inserts.
