@@ -11,10 +11,11 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.models import LetterTemplate, ManagerAssignment, Reminder, TimeEntry
+from claims.due import outstanding, to_claim_from_payer
 from claims.models import Claim, ClaimStatus, PayerKind
 from core.money import format_euros
 from pharmacies.models import DelegationMode, User
@@ -251,8 +252,11 @@ def test_a_manager_sends_one_payers_letter_from_a_page_of_5000_candidates(live_s
     page.wait_for_url(re.compile(r"/relances/\d+/$"))
 
     reminder = Reminder.objects.get(organism=payer)
-    owed = Claim.objects.filter(pharmacy=pharmacy, organism=payer, status__in=("rejected", "unpaid"))
-    expected = owed.aggregate(total=Sum(F("amount_claimed") - F("amount_paid")))["total"]
+    # What a letter asks the payer for: claims/due.py's one definition.
+    owed = Claim.objects.filter(pharmacy=pharmacy, organism=payer).filter(
+        to_claim_from_payer(timezone.localdate())
+    )
+    expected = owed.aggregate(total=Sum(outstanding()))["total"]
     assert reminder.lines.count() == owed.count() == data.counts[payer.pk]
     assert reminder.total == expected
     with page.expect_download() as download_info:
