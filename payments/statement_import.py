@@ -214,10 +214,13 @@ def _statement_accounts(
                 "sinon, c'est le relevé d'un autre titulaire."
             ))])
             continue
-        # get_or_create: a concurrent import of the same new account may create it first.
-        account, _ = BankAccount.objects.get_or_create(
-            pharmacy=pharmacy, account_id=account_id, defaults={"currency": currency or "EUR"}
+        # INSERT … ON CONFLICT DO NOTHING, then read: a concurrent import of the same new
+        # account may create it first (it waits for that one's commit, never fails on it).
+        BankAccount.objects.bulk_create(
+            [BankAccount(pharmacy=pharmacy, account_id=account_id, currency=currency or "EUR")],
+            ignore_conflicts=True,
         )
+        account = BankAccount.objects.get(pharmacy=pharmacy, account_id=account_id)
         known[account_key(account_id)] = accounts[account_id] = account
         new_accounts.append({"account_id": account_id, "currency": account.currency})
     if new_accounts:
